@@ -1,0 +1,52 @@
+// Bundle sizes, min+gzip and brotli: the CDN file, and an app that imports only createEventStream
+// (what an npm user pays). `--check` fails when a size exceeds its budget.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+/** Budgets in bytes, min+gzip. */
+export const BUDGETS = { core: 7400, cdn: 7600 };
+
+export function compressed(code) {
+  const buf = Buffer.from(code);
+  return {
+    min: buf.length,
+    gzip: gzipSync(buf, { level: 9 }).length,
+    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+/** Minified bundle of an app whose whole source is `entry`, resolved from the project root. */
+export async function bundle(entry) {
+  const result = await build({
+    stdin: { contents: entry, resolveDir: process.cwd(), loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
+
+export async function measure() {
+  const core = await bundle(`import { createEventStream } from './dist/index.js'; globalThis.s = createEventStream;`);
+  return {
+    core: { ...compressed(core), code: core },
+    cdn: { ...compressed(readFileSync('dist/sse-kit.min.js')) },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const sizes = await measure();
+  const rows = Object.entries(sizes).map(([name, s]) => `| ${name} | ${s.min} | ${s.gzip} | ${s.brotli} | ${BUDGETS[name]} |`);
+  console.log(['| bundle | min (B) | min+gzip (B) | brotli (B) | budget gzip (B) |', '|---|---|---|---|---|', ...rows].join('\n'));
+  mkdirSync('test-output', { recursive: true });
+  writeFileSync('test-output/size.json', JSON.stringify(Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, { ...v, code: undefined }])), null, 2));
+  if (process.argv.includes('--check')) {
+    const over = Object.entries(sizes).filter(([name, s]) => s.gzip > BUDGETS[name]);
+    for (const [name, s] of over) console.error(`size budget exceeded: ${name} is ${s.gzip} B min+gzip, budget ${BUDGETS[name]} B`);
+    if (over.length) process.exit(1);
+  }
+}

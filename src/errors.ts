@@ -1,0 +1,155 @@
+/** Stable codes carried by every {@link SSEKitError}; switch on `error.code` across bundle copies. */
+export type ErrorCode =
+  | 'HTTP_STATUS'
+  | 'CONTENT_TYPE'
+  | 'NETWORK'
+  | 'TIMEOUT'
+  | 'DECODE'
+  | 'EVENT_TOO_LARGE'
+  | 'HANDLER'
+  | 'RETRY_EXHAUSTED';
+
+/**
+ * Base class of every failure sse-kit reports. The original failure, when there is one, is kept as
+ * `cause`; `url` is the stream's URL.
+ * @example
+ * if (isSSEKitError(error, 'HTTP_STATUS')) console.log(error.status)
+ */
+export class SSEKitError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** The stream URL the failure belongs to. */
+  readonly url: string;
+  constructor(code: ErrorCode, message: string, url: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'SSEKitError';
+    this.code = code;
+    this.url = url;
+  }
+}
+
+/**
+ * The server answered with a status that is not 200/204. `retryable` is true for 408, 425, 429
+ * and 5xx; `retryAfter` holds the server's `Retry-After` in milliseconds when it sent one.
+ */
+export class HttpStatusError extends SSEKitError {
+  readonly status: number;
+  readonly retryable: boolean;
+  /** The first 512 characters of the response body, for logs. */
+  readonly body: string;
+  /** `Retry-After` converted to milliseconds, if present and valid. */
+  readonly retryAfter: number | undefined;
+  constructor(url: string, status: number, body: string, retryAfter?: number) {
+    super('HTTP_STATUS', `HTTP ${status} from ${url}${body ? `: ${body.slice(0, 120)}` : ''}`, url);
+    this.name = 'HttpStatusError';
+    this.status = status;
+    this.body = body;
+    this.retryAfter = retryAfter;
+    this.retryable = status === 408 || status === 425 || status === 429 || status >= 500;
+  }
+}
+
+/** A 2xx response whose `Content-Type` is not `text/event-stream` (an HTML error page, JSON...). */
+export class ContentTypeError extends SSEKitError {
+  readonly contentType: string;
+  constructor(url: string, contentType: string) {
+    super('CONTENT_TYPE', `Expected text/event-stream from ${url}, got "${contentType}"`, url);
+    this.name = 'ContentTypeError';
+    this.contentType = contentType;
+  }
+}
+
+/** The connection failed or dropped (DNS, refused, reset, CORS, the native EventSource erroring). */
+export class NetworkError extends SSEKitError {
+  constructor(url: string, message: string, cause?: unknown) {
+    super('NETWORK', `${message} (${url})`, url, cause);
+    this.name = 'NetworkError';
+  }
+}
+
+/** No response headers within `connectTimeout`, or no bytes for `heartbeatTimeout` milliseconds. */
+export class TimeoutError extends SSEKitError {
+  readonly phase: 'connect' | 'heartbeat';
+  readonly timeout: number;
+  constructor(url: string, phase: 'connect' | 'heartbeat', timeout: number) {
+    super('TIMEOUT', `No ${phase === 'connect' ? 'response' : 'data'} from ${url} for ${timeout} ms`, url);
+    this.name = 'TimeoutError';
+    this.phase = phase;
+    this.timeout = timeout;
+  }
+}
+
+/** The raw event as it came off the wire. */
+export interface RawEvent {
+  /** Event type (`message` when the server sent no `event:` field). */
+  type: string;
+  /** The last event id at the time of this event (`''` when none). */
+  id: string;
+  /** The event's `data`, lines joined with `\n`. */
+  data: string;
+}
+
+/** An event could not be decoded or failed its schema; the event is skipped, the stream goes on. */
+export class DecodeError extends SSEKitError {
+  readonly event: RawEvent;
+  /** Schema issues, when a schema rejected the event. */
+  readonly issues: readonly unknown[] | undefined;
+  constructor(url: string, event: RawEvent, cause?: unknown, issues?: readonly unknown[]) {
+    super('DECODE', `Could not decode "${event.type}" event${event.id ? ` ${event.id}` : ''} from ${url}`, url, cause);
+    this.name = 'DecodeError';
+    this.event = event;
+    this.issues = issues;
+  }
+}
+
+/** An event grew past `maxEventSize`; it was skipped without buffering the rest of it. */
+export class EventTooLargeError extends SSEKitError {
+  readonly limit: number;
+  constructor(url: string, limit: number) {
+    super('EVENT_TOO_LARGE', `An event from ${url} exceeded maxEventSize (${limit}); it was skipped`, url);
+    this.name = 'EventTooLargeError';
+    this.limit = limit;
+  }
+}
+
+/** A listener threw. The error is kept as `cause`; other listeners and the stream go on. */
+export class HandlerError extends SSEKitError {
+  readonly event: RawEvent;
+  constructor(url: string, event: RawEvent, cause: unknown) {
+    super('HANDLER', `A listener for "${event.type}" threw`, url, cause);
+    this.name = 'HandlerError';
+    this.event = event;
+  }
+}
+
+/** `retry.maxAttempts` reconnection attempts in a row failed; the last failure is the `cause`. */
+export class RetryExhaustedError extends SSEKitError {
+  readonly attempts: number;
+  constructor(url: string, attempts: number, cause: unknown) {
+    super('RETRY_EXHAUSTED', `Gave up on ${url} after ${attempts} reconnection attempts`, url, cause);
+    this.name = 'RetryExhaustedError';
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * True when `value` is an sse-kit error (optionally with the given code). Checks the `code`
+ * field rather than `instanceof`, so it works across bundle copies.
+ * @example
+ * stream.onError = (e) => { if (isSSEKitError(e, 'TIMEOUT')) showStalled() }
+ */
+export function isSSEKitError(value: unknown, code?: ErrorCode): value is SSEKitError {
+  const c = (value as SSEKitError | null)?.code;
+  return value instanceof Error && typeof c === 'string' && (code === undefined ? c in CODES : c === code);
+}
+
+const CODES: Record<ErrorCode, 1> = {
+  HTTP_STATUS: 1,
+  CONTENT_TYPE: 1,
+  NETWORK: 1,
+  TIMEOUT: 1,
+  DECODE: 1,
+  EVENT_TOO_LARGE: 1,
+  HANDLER: 1,
+  RETRY_EXHAUSTED: 1,
+};

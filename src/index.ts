@@ -1,0 +1,32 @@
+export { createEventStream, EventStream } from './client.js';
+export {
+  ContentTypeError,
+  DecodeError,
+  EventTooLargeError,
+  HandlerError,
+  HttpStatusError,
+  isSSEKitError,
+  NetworkError,
+  RetryExhaustedError,
+  SSEKitError,
+  TimeoutError,
+} from './errors.js';
+export type { ErrorCode, RawEvent } from './errors.js';
+export type {
+  BodyOption,
+  CloseInfo,
+  EventMap,
+  EventSourceLike,
+  FetchLike,
+  HeadersOption,
+  IdStorage,
+  Listener,
+  OpenInfo,
+  RetryInfo,
+  RetryOptions,
+  StandardSchemaV1,
+  StreamEvent,
+  StreamOptions,
+  StreamState,
+  TransportName,
+} from './types.js';

@@ -1,0 +1,41 @@
+import type { HttpStatusError, SSEKitError } from './errors.js';
+import type { RetryPolicy } from './options.js';
+
+/**
+ * Delay before reconnection attempt number `failures + 1`, in milliseconds.
+ * `failures` counts attempts in a row that delivered no event (0 right after an open stream ended).
+ * `serverRetry` is the stream's `retry:` value: it replaces `initialDelay` as the base and is also
+ * a floor, so jitter never reconnects sooner than the server asked. `retryAfter` (from the
+ * `Retry-After` header) overrides everything.
+ */
+export function retryDelay(
+  policy: RetryPolicy,
+  failures: number,
+  serverRetry?: number,
+  retryAfter?: number,
+  random: () => number = Math.random,
+): number {
+  if (retryAfter !== undefined) return retryAfter;
+  const base = serverRetry ?? policy.initialDelay;
+  const delay = Math.min(Math.max(policy.maxDelay, serverRetry ?? 0), base * policy.factor ** failures);
+  const jittered =
+    policy.jitter === 'none' ? delay : policy.jitter === 'equal' ? delay / 2 + (random() * delay) / 2 : random() * delay;
+  return Math.round(Math.max(serverRetry ?? 0, jittered));
+}
+
+/**
+ * `Retry-After` as milliseconds from `now`: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+ * Returns undefined for a missing or malformed value; a date in the past gives 0.
+ */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, 2 ** 31 - 1);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.min(date - now, 2 ** 31 - 1));
+}
+
+/** Retryable: network drops, timeouts, and 408/425/429/5xx. Fatal: other statuses, content type, oversized events. */
+export function isRetryable(error: SSEKitError): boolean {
+  return error.code === 'NETWORK' || error.code === 'TIMEOUT' || (error as HttpStatusError).retryable === true;
+}

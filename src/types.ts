@@ -1,0 +1,148 @@
+import type { RawEvent, SSEKitError } from './errors.js';
+
+/** Map of event type → decoded payload type, e.g. `{ tick: { n: number }; message: string }`. */
+export type EventMap = Record<string, unknown>;
+
+/** Connection state. `paused` means closed on purpose while the page is hidden or in the bfcache. */
+export type StreamState = 'connecting' | 'open' | 'retrying' | 'paused' | 'closed';
+
+/** Which transport a stream uses. `auto` picks native `EventSource` when it can do the job. */
+export type TransportName = 'native' | 'fetch';
+
+/** A decoded event as the async iterator yields it. */
+export type StreamEvent<E extends EventMap = EventMap> = {
+  [K in keyof E & string]: { type: K; data: E[K]; id: string };
+}[keyof E & string];
+
+/** Listener for one event type: the decoded value, then the raw event. */
+export type Listener<T, K extends string = string> = (data: T, event: RawEvent & { type: K }) => void;
+
+/** Minimal structural `fetch` type, so tests, polyfills and Node's fetch all fit. */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Minimal structural `EventSource` constructor (the browser's, or a polyfill). */
+export type EventSourceLike = new (
+  url: string,
+  init?: { withCredentials?: boolean },
+) => {
+  readonly readyState: number;
+  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  onopen: ((event: Event) => void) | null;
+  onerror: ((event: Event) => void) | null;
+  close(): void;
+};
+
+/** Headers, or a function (sync or async) called before every connection attempt. */
+export type HeadersOption = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+
+/** Request body, or a function called before every connection attempt (bodies can be one-shot). */
+export type BodyOption = BodyInit | (() => BodyInit);
+
+/** Minimal Standard Schema v1 (zod ≥ 3.24, valibot ≥ 1, arktype ≥ 2 implement it). */
+export interface StandardSchemaV1<Output = unknown> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (
+      value: unknown,
+    ) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+  };
+}
+type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: readonly { readonly message: string }[] };
+
+/** Where the last event id is kept across page loads, e.g. a wrapper around `sessionStorage`. */
+export interface IdStorage {
+  get(key: string): string | null | undefined;
+  set(key: string, id: string): void;
+}
+
+/** Reconnection policy. Delays in milliseconds. */
+export interface RetryOptions {
+  /** First delay after a failure (the server's `retry:` replaces it). @defaultValue 1000 */
+  initialDelay?: number;
+  /** Upper bound of the exponential delay (a server `retry:` or `Retry-After` may exceed it). @defaultValue 30000 */
+  maxDelay?: number;
+  /** Growth per consecutive failure. @defaultValue 2 */
+  factor?: number;
+  /** `full`: uniform in [0, d]; `equal`: uniform in [d/2, d]; `none`: exactly d. @defaultValue 'full' */
+  jitter?: 'full' | 'equal' | 'none';
+  /** Reconnection attempts in a row without an event before giving up. @defaultValue Infinity */
+  maxAttempts?: number;
+  /** Return false to make a retryable error fatal (e.g. refuse to re-POST). */
+  shouldRetry?: (error: SSEKitError, attempt: number) => boolean;
+}
+
+/** What `onOpen` receives. */
+export interface OpenInfo {
+  /** HTTP status (200 on the native transport, which cannot see it). */
+  status: number;
+  /** Final URL after redirects. */
+  url: string;
+  transport: TransportName;
+}
+
+/** What `onRetry` receives: `error` is undefined when the server ended the stream cleanly. */
+export interface RetryInfo {
+  attempt: number;
+  delay: number;
+  error: SSEKitError | undefined;
+}
+
+/** Why the stream closed. */
+export interface CloseInfo {
+  /** `close`: you called close() or aborted the signal; `end`: the stream ended and is not resumed;
+   *  `no-content`: the server answered 204; `error`: a fatal error (in `error`). */
+  reason: 'close' | 'end' | 'no-content' | 'error';
+  error?: SSEKitError;
+}
+
+/** Options of {@link createEventStream}. Times in milliseconds. */
+export interface StreamOptions<E extends EventMap = EventMap> {
+  /** @defaultValue 'auto' */
+  transport?: 'auto' | TransportName;
+  /** @defaultValue 'GET' */
+  method?: string;
+  body?: BodyOption;
+  headers?: HeadersOption;
+  /** `'include'` sets `withCredentials` on the native transport. @defaultValue 'same-origin' */
+  credentials?: RequestCredentials;
+  /** How `data` becomes a value. @defaultValue 'json' */
+  decode?: 'json' | 'text' | ((raw: string, type: string) => unknown);
+  /** Standard Schema per event type; a failing event is a `DecodeError` and is skipped. */
+  schemas?: { [K in keyof E]?: StandardSchemaV1<E[K]> };
+  retry?: RetryOptions;
+  /** No bytes (comments count) for this long → reconnect with a `TimeoutError`. 0 = off. @defaultValue 45000 */
+  heartbeatTimeout?: number;
+  /** No response headers for this long → retry with a `TimeoutError`. 0 = off. @defaultValue 15000 */
+  connectTimeout?: number;
+  /** Resume from this id on the first connection. */
+  lastEventId?: string;
+  /** Query parameter that carries the last id where a header can't (native); false = never. @defaultValue 'lastEventId' */
+  lastEventIdParam?: string | false;
+  /** Keeps the last id across reloads under the key `sse-kit:<url>`. */
+  storage?: IdStorage;
+  /** Largest event, in characters of decoded text; larger ones are skipped with an `EventTooLargeError`. @defaultValue 16777216 */
+  maxEventSize?: number;
+  /** Aborting it closes the stream. */
+  signal?: AbortSignal;
+  /** @defaultValue globalThis.fetch */
+  fetch?: FetchLike;
+  /** @defaultValue globalThis.EventSource */
+  EventSource?: EventSourceLike;
+  /** Reconnect after the server ends the stream cleanly. @defaultValue true for GET, false otherwise */
+  reconnectOnEnd?: boolean;
+  /** Called on 401/403: refresh credentials, then sse-kit retries once at once. */
+  onUnauthorized?: (error: SSEKitError) => void | Promise<void>;
+  /** Deliver an event cut off by the end of the stream instead of discarding it. @defaultValue false */
+  flushIncompleteEvent?: boolean;
+  /** Close while the page is hidden; resume (with the last id) when it is visible again. @defaultValue false */
+  pauseWhenHidden?: boolean;
+  onOpen?: (info: OpenInfo) => void;
+  onError?: (error: SSEKitError) => void;
+  onRetry?: (info: RetryInfo) => void;
+  onStateChange?: (state: StreamState, previous: StreamState) => void;
+  onClose?: (info: CloseInfo) => void;
+}

@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per suite, so `vitest run --project mock` runs one of them and the report names it.
+const suite = (name: string, environment: 'node' | 'jsdom' = 'node', testTimeout = 10_000) => ({
+  extends: true as const,
+  test: { name, include: [`test/${name}/**/*.test.ts`], environment, testTimeout },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      suite('unit'),
+      suite('mock'),
+      suite('dom', 'jsdom'),
+      suite('server'),
+      suite('interop', 'node', 60_000),
+      suite('browser', 'node', 60_000),
+      suite('package', 'node', 120_000),
+    ],
+    hookTimeout: 60_000,
+    // No .only / .skip in committed tests.
+    allowOnly: false,
+    passWithNoTests: false,
+  },
+});
