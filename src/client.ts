@@ -187,6 +187,9 @@ export class EventStream<E extends EventMap = EventMap> {
       if (end.kind === 'aborted' && !this.#attempt?.timeout) continue; // paused
       const error = end.kind === 'error' ? end.error : this.#attempt?.timeout;
       this.#attempt = undefined;
+      // Events still in async validation are delivered before the stream ends or retries.
+      await this.#validating;
+      if (this.#closed) return;
       if (end.kind === 'no-content') return this.#finish({ reason: 'no-content' });
       if (!error && !o.reconnectOnEnd) return this.#finish({ reason: 'end' });
       if (error) {

@@ -102,11 +102,11 @@ export class DecodeError extends SSEKitError {
   }
 }
 
-/** An event grew past `maxEventSize`; it was skipped without buffering the rest of it. */
+/** An event grew past `maxEventSize`: the stream closes rather than buffer it (memory stays bounded). */
 export class EventTooLargeError extends SSEKitError {
   readonly limit: number;
   constructor(url: string, limit: number) {
-    super('EVENT_TOO_LARGE', `An event from ${url} exceeded maxEventSize (${limit}); it was skipped`, url);
+    super('EVENT_TOO_LARGE', `An event from ${url} exceeded maxEventSize (${limit}); the stream was closed`, url);
     this.name = 'EventTooLargeError';
     this.limit = limit;
   }

@@ -31,7 +31,8 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   if (!value) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, 2 ** 31 - 1);
-  const date = Date.parse(text);
+  // Only an IMF-fixdate-like text: Date.parse alone accepts "-5" or "1.5" as years.
+  const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, Math.min(date - now, 2 ** 31 - 1));
 }
 
