@@ -14,7 +14,8 @@ function connect(req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
     const url = withIdParam(req.url, req.lastEventIdParam, req.lastEventId);
     const es = new req.EventSource!(url, { withCredentials: req.credentials === 'include' });
     let opened = false;
-    let lastId = req.lastEventId;
+    // A new EventSource starts with an empty last event id, whatever we resumed from.
+    let browserId = '';
     const finish = (end: AttemptEnd) => {
       es.close();
       req.signal.removeEventListener('abort', abort);
@@ -24,7 +25,7 @@ function connect(req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
     const onMessage = (event: MessageEvent) => {
       sink.activity();
       // The browser keeps the last id across events (spec); report it only when it changes.
-      if (event.lastEventId !== lastId) sink.id((lastId = event.lastEventId));
+      if (event.lastEventId !== browserId) sink.id((browserId = event.lastEventId));
       sink.message(event.type, event.data);
     };
     const subscribed = new Set<string>();

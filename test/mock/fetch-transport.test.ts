@@ -22,7 +22,12 @@ describe('response rules', () => {
 
   it('closes for good on 204 without retrying', async () => {
     let calls = 0;
-    server.use(http.get(`${BASE}/events`, () => (calls++, new Response(null, { status: 204 }))));
+    server.use(
+      http.get(`${BASE}/events`, () => {
+        calls++;
+        return new Response(null, { status: 204 });
+      }),
+    );
     const { log, options } = recorder();
     const stream = createEventStream(`${BASE}/events`, options);
     await waitFor(() => stream.state === 'closed');
@@ -110,7 +115,12 @@ describe('response rules', () => {
 describe('requests', () => {
   it('sends Accept: text/event-stream, custom headers from an async function, and no Last-Event-ID at first', async () => {
     let headers: Headers | undefined;
-    server.use(http.get(`${BASE}/events`, ({ request }) => ((headers = request.headers), sseResponse([sse(1)]))));
+    server.use(
+      http.get(`${BASE}/events`, ({ request }) => {
+        headers = request.headers;
+        return sseResponse([sse(1)]);
+      }),
+    );
     const stream = createEventStream(`${BASE}/events`, {
       ...once,
       headers: async () => ({ Authorization: 'Bearer t0ken' }),

@@ -1,0 +1,174 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createEventStream, type EventSourceLike } from '../../src/index.js';
+import { FakeEventSource } from '../helpers/fake-event-source.js';
+import { recorder, waitFor } from '../helpers/recorder.js';
+
+const ES = FakeEventSource as unknown as EventSourceLike;
+const fetch = vi.fn(async () => new Response(null, { status: 204 }));
+
+beforeEach(() => FakeEventSource.reset());
+afterEach(() => vi.useRealTimers());
+
+describe('transport selection (auto)', () => {
+  it('uses the native EventSource for a plain GET and resolves relative URLs against the page', () => {
+    const stream = createEventStream('/events', { EventSource: ES, fetch });
+    expect(stream.transport).toBe('native');
+    expect(FakeEventSource.last.url).toBe(new URL('/events', document.baseURI).href);
+    stream.close();
+  });
+
+  it.each([
+    ['custom headers', { headers: { Authorization: 'Bearer x' } }],
+    ['POST', { method: 'POST', body: '{}' }],
+    ['no EventSource in the runtime', { EventSource: undefined }],
+    ['resume without a query parameter', { lastEventId: '4', lastEventIdParam: false as const }],
+  ])('falls back to fetch for %s', (_, options) => {
+    const stream = createEventStream('/events', { EventSource: ES, fetch, ...options });
+    expect(stream.transport).toBe('fetch');
+    stream.close();
+  });
+
+  it('refuses transport "native" with headers, saying why', () => {
+    expect(() => createEventStream('/events', { transport: 'native', EventSource: ES, headers: { a: 'b' } })).toThrow(
+      /transport "native" is unavailable \(custom headers\)/,
+    );
+  });
+
+  it('honours transport "fetch" even when native would do', () => {
+    const stream = createEventStream('/events', { transport: 'fetch', EventSource: ES, fetch });
+    expect(stream.transport).toBe('fetch');
+    stream.close();
+  });
+});
+
+describe('native transport', () => {
+  it('maps open, message, named events with listeners, ids and decode', async () => {
+    const { log, options } = recorder();
+    const stream = createEventStream<{ tick: { n: number }; message: string }>('/events', { ...options, EventSource: ES });
+    const ticks: [number, string][] = [];
+    const messages: string[] = [];
+    stream.on('tick', (tick, raw) => ticks.push([tick.n, raw.id]));
+    const es = FakeEventSource.last;
+    expect(es.listened.has('tick')).toBe(true);
+    expect(es.listened.has('message')).toBe(true);
+    stream.on('message', (m) => messages.push(m));
+    es.open();
+    expect(stream.state).toBe('open');
+    es.emit('tick', '{"n":1}', '1');
+    es.emit('message', '"hello"');
+    es.emit('untracked', '{}', '3');
+    expect(ticks).toEqual([[1, '1']]);
+    expect(messages).toEqual(['hello']);
+    // The browser only reports types we listen to: an untracked event cannot move the id, which
+    // is harmless for resume (only untracked events are replayed).
+    expect(stream.lastEventId).toBe('1');
+    expect(log.opens).toBe(1);
+    stream.close();
+  });
+
+  it('subscribes to a type whose listener is added after connecting', () => {
+    const stream = createEventStream('/events', { EventSource: ES });
+    const got = vi.fn();
+    stream.on('late', got);
+    FakeEventSource.last.open();
+    FakeEventSource.last.emit('late', '1');
+    expect(got).toHaveBeenCalledWith(1, { type: 'late', id: '', data: '1' });
+    stream.close();
+  });
+
+  it('closes the browser EventSource on its first error and reconnects by our policy with the id in the query', async () => {
+    vi.useFakeTimers();
+    const { log, options } = recorder();
+    const stream = createEventStream('http://x.test/events?topic=a', {
+      ...options,
+      EventSource: ES,
+      retry: { initialDelay: 1000, jitter: 'none' },
+    });
+    const first = FakeEventSource.last;
+    first.open();
+    first.emit('message', '1', 'é 7');
+    first.fail(0);
+    expect(first.readyState).toBe(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stream.state).toBe('retrying');
+    expect(log.retries).toEqual([{ attempt: 1, delay: 1000, code: undefined }]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(FakeEventSource.instances).toHaveLength(2);
+    expect(FakeEventSource.last.url).toBe('http://x.test/events?topic=a&lastEventId=%C3%A9+7');
+    stream.close();
+  });
+
+  it('keeps the resume id when the first event after a reconnect has no id', async () => {
+    vi.useFakeTimers();
+    const stream = createEventStream('http://x.test/e', { EventSource: ES, retry: { initialDelay: 1, jitter: 'none' } });
+    FakeEventSource.last.open();
+    FakeEventSource.last.emit('message', '1', '1');
+    FakeEventSource.last.fail(0);
+    await vi.advanceTimersByTimeAsync(1);
+    const second = FakeEventSource.last;
+    expect(second.url).toBe('http://x.test/e?lastEventId=1');
+    second.open();
+    second.emit('message', '"welcome"');
+    expect(stream.lastEventId).toBe('1');
+    second.emit('message', '2', '2');
+    second.emit('message', '3', '');
+    expect(stream.lastEventId).toBe('');
+    stream.close();
+  });
+
+  it('treats an error before open as a retryable NetworkError, backing off', async () => {
+    vi.useFakeTimers();
+    const { log, options } = recorder();
+    const stream = createEventStream('http://x.test/e', {
+      ...options,
+      EventSource: ES,
+      retry: { initialDelay: 100, jitter: 'none', maxAttempts: 2 },
+    });
+    FakeEventSource.last.fail(2);
+    await vi.advanceTimersByTimeAsync(100);
+    FakeEventSource.last.fail(2);
+    await vi.advanceTimersByTimeAsync(200);
+    FakeEventSource.last.fail(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log.retries.map((r) => [r.delay, r.code])).toEqual([
+      [100, 'NETWORK'],
+      [200, 'NETWORK'],
+    ]);
+    expect(log.closes).toEqual([{ reason: 'error', code: 'RETRY_EXHAUSTED' }]);
+    expect(stream.state).toBe('closed');
+  });
+
+  it('sets withCredentials for credentials: include', () => {
+    const stream = createEventStream('/e', { EventSource: ES, credentials: 'include' });
+    expect(FakeEventSource.last.withCredentials).toBe(true);
+    stream.close();
+  });
+
+  it('close() closes the EventSource and nothing is delivered after it', () => {
+    const stream = createEventStream('/e', { EventSource: ES });
+    const got = vi.fn();
+    stream.on('message', got);
+    const es = FakeEventSource.last;
+    es.open();
+    stream.close();
+    expect(es.readyState).toBe(2);
+    es.readyState = 1; // a browser event already queued
+    es.emit('message', '1');
+    expect(got).not.toHaveBeenCalled();
+  });
+
+  it('times out a connection that never opens (connectTimeout)', async () => {
+    vi.useFakeTimers();
+    const { log, options } = recorder();
+    const stream = createEventStream('/e', { ...options, EventSource: ES, connectTimeout: 500, retry: { initialDelay: 10, jitter: 'none' } });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(FakeEventSource.instances[0]?.readyState).toBe(2);
+    expect(log.errors[0]).toMatchObject({ code: 'TIMEOUT', phase: 'connect', timeout: 500 });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(FakeEventSource.instances).toHaveLength(2);
+    stream.close();
+    await waitFor(() => stream.state === 'closed');
+  });
+});
