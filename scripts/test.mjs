@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
 const steps = [
-  ['build', 'npx', ['rollup', '-c', '--silent']],
+  ['build', 'npm', ['run', '--silent', 'build']],
   ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
   ['lint', 'npx', ['biome', 'lint', '--error-on-warnings', '.']],
   [
