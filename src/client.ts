@@ -208,13 +208,16 @@ export class EventStream<E extends EventMap = EventMap> {
           return this.#finish({ reason: 'error', error });
         }
         this.#report(error);
+        if (this.#closed) return; // onError may have called close()
       }
       if (++this.#retries > o.retry.maxAttempts) {
         return this.#finish({ reason: 'error', error: new RetryExhaustedError(o.url, o.retry.maxAttempts, error) });
       }
       const delay = retryDelay(o.retry, this.#retries - 1, this.#serverRetry, (error as HttpStatusError)?.retryAfter);
       this.#setState('retrying');
+      if (this.#closed) return;
       this.#emit(o.onRetry, { attempt: this.#retries, delay, error });
+      if (this.#closed) return; // onStateChange or onRetry may have called close(): arm no timer
       // Not unref'd: a Node process waiting to reconnect should stay alive.
       await this.#until((wake) => setTimeout(wake, delay));
       // Offline: wait for the network instead of spending attempts that cannot succeed.
@@ -414,7 +417,7 @@ export class EventStream<E extends EventMap = EventMap> {
 
   #setState(state: StreamState): void {
     const previous = this.#state;
-    if (previous === state) return;
+    if (previous === state || previous === 'closed') return; // closed is final
     this.#state = state;
     this.#emit(this.#o.onStateChange, state, previous);
   }

@@ -110,6 +110,14 @@ export function resolveOptions<E extends EventMap>(
   if (typeof options !== 'object' || options === null) throw new TypeError('sse-kit: options must be an object');
   check(CHECKS, options, '');
   if (options.retry) check(RETRY_CHECKS, options.retry, 'retry.');
+  // Static headers are checked now (a header value like "€" would otherwise fail every attempt).
+  if (options.headers && typeof options.headers !== 'function') {
+    try {
+      new Headers(options.headers);
+    } catch (cause) {
+      throw new TypeError(`sse-kit: invalid option "headers": ${(cause as Error).message}`);
+    }
+  }
   const method = (options.method ?? DEFAULTS.method).toUpperCase();
   if ((method === 'GET' || method === 'HEAD') && options.body !== undefined) {
     throw new TypeError(`sse-kit: option "body" needs a method other than ${method}`);

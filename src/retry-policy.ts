@@ -6,7 +6,7 @@ import type { RetryPolicy } from './options.js';
  * `failures` counts attempts in a row that delivered no event (0 right after an open stream ended).
  * `serverRetry` is the stream's `retry:` value: it replaces `initialDelay` as the base and is also
  * a floor, so jitter never reconnects sooner than the server asked. `retryAfter` (from the
- * `Retry-After` header) overrides everything.
+ * `Retry-After` header) is taken exactly for the first retry of a run and as a floor after that.
  */
 export function retryDelay(
   policy: RetryPolicy,
@@ -15,12 +15,15 @@ export function retryDelay(
   retryAfter?: number,
   random: () => number = Math.random,
 ): number {
-  if (retryAfter !== undefined) return retryAfter;
-  const base = serverRetry ?? policy.initialDelay;
+  // The server's word (Retry-After, `retry: 0`) sets the first retry of a run; after that it is only a
+  // floor, so a server that keeps answering "0" cannot turn an outage into a hot loop.
+  if (retryAfter !== undefined && failures === 0) return retryAfter;
+  // `retry: 0` asks for an immediate first reconnect; as a base it would never grow (0·factor^n).
+  const base = serverRetry === undefined || (serverRetry === 0 && failures > 0) ? policy.initialDelay : serverRetry;
   const delay = Math.min(Math.max(policy.maxDelay, serverRetry ?? 0), base * policy.factor ** failures);
   const jittered =
     policy.jitter === 'none' ? delay : policy.jitter === 'equal' ? delay / 2 + (random() * delay) / 2 : random() * delay;
-  return Math.round(Math.max(serverRetry ?? 0, jittered));
+  return Math.round(Math.max(serverRetry ?? 0, retryAfter ?? 0, jittered));
 }
 
 /**

@@ -23,7 +23,9 @@ async function connect(req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
       cache: 'no-store',
       redirect: 'follow',
       signal,
-    });
+      // Required by fetch for a ReadableStream body (undici, Chromium); ignored for other bodies.
+      ...(req.body === undefined ? {} : { duplex: 'half' }),
+    } as RequestInit);
   } catch (cause) {
     return failed(signal, url, 'Could not connect', cause);
   }

@@ -58,6 +58,7 @@ describe('resolveOptions', () => {
     [{ heartbeat: 10 }, TypeError, /unknown option "heartbeat"/],
     [{ retry: { delay: 10 } }, TypeError, /unknown option "retry.delay"/],
     [{ body: 'x' }, TypeError, /"body" needs a method other than GET/],
+    [{ headers: { 'x-token': '€' } }, TypeError, /invalid option "headers"/],
   ])('rejects %j', (options, ErrorClass, message) => {
     expect(() => resolveOptions('http://x.test/', options as never)).toThrow(ErrorClass);
     expect(() => resolveOptions('http://x.test/', options as never)).toThrow(message);

@@ -36,8 +36,16 @@ describe('retryDelay', () => {
     }
   });
 
-  it('takes Retry-After over everything else, without jitter', () => {
-    expect(retryDelay({ ...policy, jitter: 'full' }, 5, 100, 7000, () => 0)).toBe(7000);
+  it('takes Retry-After exactly for the first retry, and as a floor after that', () => {
+    expect(retryDelay({ ...policy, jitter: 'full' }, 0, 100, 7000, () => 0)).toBe(7000);
+    expect(retryDelay(policy, 0, undefined, 0)).toBe(0);
+    expect(retryDelay(policy, 3, undefined, 0)).toBe(8000);
+    expect(retryDelay(policy, 1, undefined, 60_000)).toBe(60_000);
+  });
+
+  it('does not let a server retry: 0 turn repeated failures into a hot loop', () => {
+    expect(retryDelay(policy, 0, 0)).toBe(0);
+    expect([1, 2, 3].map((n) => retryDelay(policy, n, 0))).toEqual([2000, 4000, 8000]);
   });
 });
 
