@@ -5,7 +5,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /** Budgets in bytes, min+gzip. */
-export const BUDGETS = { core: 7400, cdn: 7600 };
+export const BUDGETS = { core: 7400, cdn: 8500 };
 
 export function compressed(code) {
   const buf = Buffer.from(code);

@@ -1,4 +1,6 @@
 export { createEventStream, EventStream } from './client.js';
+export { EventSource } from './event-source.js';
+export type { EventSourceInit } from './event-source.js';
 export {
   ContentTypeError,
   DecodeError,

@@ -1,5 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import { ContentTypeError, EventTooLargeError, HttpStatusError, NetworkError } from '../errors.js';
+import { timer as setTimer } from '../env.js';
 import { idHeaderValue } from '../last-event-id.js';
 import { parseRetryAfter } from '../retry-policy.js';
 import type { AttemptEnd, AttemptRequest, Sink, Transport } from './transport.js';
@@ -83,14 +84,20 @@ async function read(body: ReadableStream<Uint8Array>, req: AttemptRequest, sink:
   }
 }
 
+/** The start of an error body, for the error message; waits at most 1 s (some servers send none). */
 async function excerpt(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const reader = response.body?.getReader();
-    const chunk = await reader?.read();
-    reader?.cancel().catch(() => {});
+    const chunk = await Promise.race([reader?.read(), new Promise<undefined>((r) => {
+      timer = setTimer(() => r(undefined), 1000);
+    })]);
     return new TextDecoder().decode(chunk?.value).slice(0, 512);
   } catch {
     return '';
+  } finally {
+    clearTimeout(timer);
+    reader?.cancel().catch(() => {});
   }
 }
 

@@ -10,7 +10,7 @@ import {
   type SSEKitError,
 } from '../../src/index.js';
 import { refusedUrl, startTimedServer, type TimedServer } from '../helpers/chaos-server.js';
-import { sseHead } from '../helpers/http-server.js';
+import { sseHead, startServer } from '../helpers/http-server.js';
 import { recorder, take, waitFor } from '../helpers/recorder.js';
 
 // Timer slack for lower bounds: a retry may never come sooner than the policy says, minus this.
@@ -323,5 +323,24 @@ describe('the attempt counter', () => {
     expect(log.opens).toBe(8);
     // Measured at the server: from one response's end to the next request.
     expect(tooEarly(server.closed as number[], server.arrived, expected)).toEqual([]);
+  });
+});
+
+describe('error bodies', () => {
+  it('reports a 4xx whose body never arrives within about a second, not at connectTimeout', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.flushHeaders(); // and never a body
+    });
+    try {
+      const started = Date.now();
+      const errors: { code: string; status?: number }[] = [];
+      const stream = createEventStream(`${server.url}/e`, { connectTimeout: 0, onError: (e) => void errors.push(e as never) });
+      while (stream.state !== 'closed' && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
+      expect(errors).toMatchObject([{ code: 'HTTP_STATUS', status: 404 }]);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await server.close();
+    }
   });
 });
