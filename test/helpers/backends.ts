@@ -36,6 +36,8 @@ const SETUP = 'run `npm run setup`, or as root';
 
 /** Every process group started and not yet stopped, so a crashing test run still cleans up. */
 const live = new Map<number, ChildProcess>();
+/** Scratch directories (SQLite file, Redis dir) not yet removed. */
+const scratchDirs = new Set<string>();
 let cleanupInstalled = false;
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -52,6 +54,8 @@ function installCleanup(): void {
   const killAll = () => {
     for (const pid of live.keys()) killGroup(pid, 'SIGKILL');
     live.clear();
+    for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+    scratchDirs.clear();
   };
   process.on('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -236,6 +240,7 @@ function buildGo(): Promise<string> {
       GOTOOLCHAIN: 'local',
       GOPROXY: 'off',
       GOFLAGS: '',
+      GOWORK: 'off',
       GOTELEMETRY: 'off',
       CGO_ENABLED: '0',
     });
@@ -285,11 +290,14 @@ export async function startBackend(name: BackendName, env: Record<string, string
   const missing = missingRequirement(name);
   if (missing) throw new Error(missing);
   const helpers: Started[] = [];
+  installCleanup();
   const scratch = mkdtempSync(join(tmpdir(), `sse-kit-${name}-`));
+  scratchDirs.add(scratch);
   const stopAll = async (server?: Started) => {
     if (server) await stopProcess(server);
     for (const helper of helpers.splice(0).reverse()) await stopProcess(helper);
     rmSync(scratch, { recursive: true, force: true });
+    scratchDirs.delete(scratch);
   };
   try {
     const fullEnv: Record<string, string> = { ...env };

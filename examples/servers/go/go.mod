@@ -1,0 +1,3 @@
+module sse-kit-go-example
+
+go 1.19
