@@ -96,7 +96,10 @@ describe('npm package', () => {
 describe('CDN bundle (dist/sse-kit.min.js)', () => {
   it('defines the SSEKit global when run as a classic script, and streams', async () => {
     const code = readFileSync(join(root, 'dist/sse-kit.min.js'), 'utf8');
-    const page: Record<string, unknown> = { fetch, Headers, Response, TextDecoder, TextEncoder, AbortController, URL, setTimeout, clearTimeout, queueMicrotask };
+    const page: Record<string, unknown> = {
+      ...{ fetch, Headers, Response, TextDecoder, TextEncoder, AbortController, URL, setTimeout, clearTimeout, queueMicrotask },
+      ...{ EventTarget, Event, MessageEvent, DOMException },
+    };
     page.globalThis = page;
     page.self = page;
     runInNewContext(code, page);

@@ -86,11 +86,15 @@ describe('chaos soak over real sockets', () => {
         close: ['no-content'],
       });
 
-      // Every failed connection is followed by exactly one onRetry and one new request.
+      // Every failed connection is followed by exactly one onRetry and one new request. On a loaded
+      // machine a connect timeout can also abort a request before the server sees it: those retries
+      // have no server-side connection, and must be extra connect timeouts.
       const { stats, connections } = chaos;
-      expect(retries.length, replayHint).toBe(connections.length - 1);
       const timeouts = (phase: TimeoutError['phase']) =>
         retries.filter((r) => r.error?.code === 'TIMEOUT' && (r.error as TimeoutError).phase === phase).length;
+      const unseen = retries.length - (connections.length - 1);
+      expect(unseen, replayHint).toBeGreaterThanOrEqual(0);
+      expect(unseen, replayHint).toBeLessThanOrEqual(timeouts('connect') - stats.hangs);
       // Each server stall must end in a heartbeat timeout and each hang in a connect timeout (the
       // client may time out more often on a loaded machine, never less).
       expect(timeouts('heartbeat'), replayHint).toBeGreaterThanOrEqual(stats.stalls);
@@ -110,7 +114,7 @@ describe('chaos soak over real sockets', () => {
       expect(offPolicy, replayHint).toEqual([]);
 
       // Reconnect delays: from onRetry to the next request reaching the server, vs the delay announced.
-      const lateness = retries.map((r, i) => connections[i + 1]!.arrived - r.at - r.delay);
+      const lateness = unseen ? [] : retries.map((r, i) => connections[i + 1]!.arrived - r.at - r.delay);
       // Server side: from the previous connection closing to the next request.
       const gaps = connections.slice(1).map((c, i) => c.arrived - (connections[i]!.closed ?? c.arrived));
       const ms = (values: number[], pick: (sorted: number[]) => number) =>
