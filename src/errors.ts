@@ -132,13 +132,27 @@ export class RetryExhaustedError extends SSEKitError {
   }
 }
 
+/** The error class behind each code, for {@link isSSEKitError}'s narrowing. */
+export interface ErrorByCode {
+  HTTP_STATUS: HttpStatusError;
+  CONTENT_TYPE: ContentTypeError;
+  NETWORK: NetworkError;
+  TIMEOUT: TimeoutError;
+  DECODE: DecodeError;
+  EVENT_TOO_LARGE: EventTooLargeError;
+  HANDLER: HandlerError;
+  RETRY_EXHAUSTED: RetryExhaustedError;
+}
+
 /**
- * True when `value` is an sse-kit error (optionally with the given code). Checks the `code`
- * field rather than `instanceof`, so it works across bundle copies.
+ * True when `value` is an sse-kit error (optionally with the given code), narrowed to its class.
+ * Checks the `code` field rather than `instanceof`, so it works across bundle copies.
  * @example
- * stream.onError = (e) => { if (isSSEKitError(e, 'TIMEOUT')) showStalled() }
+ * createEventStream('/events', {
+ *   onError: (e) => { if (isSSEKitError(e, 'TIMEOUT')) console.warn(`stalled (${e.phase})`) },
+ * })
  */
-export function isSSEKitError(value: unknown, code?: ErrorCode): value is SSEKitError {
+export function isSSEKitError<C extends ErrorCode = ErrorCode>(value: unknown, code?: C): value is ErrorByCode[C] {
   const c = (value as SSEKitError | null)?.code;
   return value instanceof Error && typeof c === 'string' && (code === undefined ? c in CODES : c === code);
 }

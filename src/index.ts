@@ -13,7 +13,7 @@ export {
   SSEKitError,
   TimeoutError,
 } from './errors.js';
-export type { ErrorCode, RawEvent } from './errors.js';
+export type { ErrorByCode, ErrorCode, RawEvent } from './errors.js';
 export type {
   BodyOption,
   CloseInfo,
