@@ -37,6 +37,8 @@ interface Attempt {
   controller: AbortController;
   request: AttemptRequest;
   timeout?: TimeoutError;
+  /** Set once the attempt is over or the stream closed: late callbacks from it are ignored. */
+  ended?: boolean;
 }
 
 /**
@@ -287,6 +289,7 @@ export class EventStream<E extends EventMap = EventMap> {
     try {
       return await this.#transport.connect(request, sink);
     } finally {
+      attempt.ended = true;
       clearTimeout(connectTimer || undefined);
       clearTimeout(heartbeatTimer);
     }
@@ -294,7 +297,8 @@ export class EventStream<E extends EventMap = EventMap> {
 
   #sink(attempt: Attempt, opened: () => void): Sink {
     const o = this.#o;
-    const live = () => this.#attempt === attempt && !this.#closed;
+    // A property read, not a comparison chain: this runs for every event.
+    const live = () => !attempt.ended;
     return {
       open: (status, url) => {
         if (!live()) return;
@@ -326,6 +330,7 @@ export class EventStream<E extends EventMap = EventMap> {
       },
       error: (error) => this.#report(error),
       backpressure: () => {
+        if (!this.#iterators.size) return undefined;
         for (const queue of this.#iterators) {
           if (queue.items.length >= HIGH_WATER) return new Promise((resolve) => (this.#relief = resolve));
         }
@@ -351,12 +356,12 @@ export class EventStream<E extends EventMap = EventMap> {
       return this.#report(new DecodeError(this.#o.url, raw, cause));
     }
     const schema = this.#o.schemas?.[raw.type];
-    if (!schema && !this.#validating) return this.#deliver(raw, value);
+    if (!schema && !this.#validating) return this.#deliver(raw, value, listeners);
     // Validation may be async; later events wait behind it so order is kept.
     const validated = schema ? schema['~standard'].validate(value) : { value };
     const settle = (result: { value?: unknown; issues?: readonly unknown[] }) => {
       if (result.issues) this.#report(new DecodeError(this.#o.url, raw, undefined, result.issues));
-      else this.#deliver(raw, result.value);
+      else this.#deliver(raw, result.value, listeners);
     };
     if (!(validated instanceof Promise) && !this.#validating) return settle(validated);
     const chain: Promise<void> = (this.#validating ?? Promise.resolve())
@@ -368,9 +373,8 @@ export class EventStream<E extends EventMap = EventMap> {
     this.#validating = chain;
   }
 
-  #deliver(raw: RawEvent, value: unknown): void {
+  #deliver(raw: RawEvent, value: unknown, listeners: Set<Listener<unknown>> | undefined): void {
     if (this.#closed) return;
-    const listeners = this.#listeners.get(raw.type);
     if (listeners) {
       for (const listener of listeners) {
         if (this.#closed) return;
@@ -381,6 +385,7 @@ export class EventStream<E extends EventMap = EventMap> {
         }
       }
     }
+    if (!this.#iterators.size) return; // for…of on an empty Set still allocates an iterator
     for (const queue of this.#iterators) {
       queue.items.push({ type: raw.type, data: value, id: raw.id });
       queue.wake?.();
@@ -407,6 +412,7 @@ export class EventStream<E extends EventMap = EventMap> {
       this.#report(info.error);
     }
     this.#setState('closed');
+    if (this.#attempt) this.#attempt.ended = true;
     this.#attempt?.controller.abort();
     this.#wake?.();
     this.#relieve();
