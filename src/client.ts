@@ -61,7 +61,8 @@ export class EventStream<E extends EventMap = EventMap> {
   #fatal: SSEKitError | undefined;
   #wake: (() => void) | undefined;
   #relief: (() => void) | undefined;
-  #lastActivity = 0;
+  /** Bytes arrived since the last heartbeat check. A flag, not Date.now(): that cost 15% at 1-byte reads. */
+  #active = false;
   #validating: Promise<void> | undefined;
 
   constructor(url: string | URL, options?: StreamOptions<E>) {
@@ -275,16 +276,21 @@ export class EventStream<E extends EventMap = EventMap> {
     };
     const connectTimer = o.connectTimeout && timer(() => timeout('connect', o.connectTimeout), o.connectTimeout);
     let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
-    // One timer per period instead of one per chunk: re-armed for the time left since the last byte.
+    // Checked every quarter period rather than re-armed per chunk: a stall is detected between
+    // heartbeatTimeout and 1.25 × heartbeatTimeout after the last byte, never sooner.
+    const tick = o.heartbeatTimeout / 4;
+    let idle = 0;
     const checkHeartbeat = () => {
-      const idle = Date.now() - this.#lastActivity;
-      if (idle >= o.heartbeatTimeout && !this.#relief) timeout('heartbeat', o.heartbeatTimeout);
-      else heartbeatTimer = timer(checkHeartbeat, o.heartbeatTimeout - (this.#relief ? 0 : idle));
+      if (this.#active || this.#relief) idle = 0;
+      else idle += tick;
+      this.#active = false;
+      if (idle >= o.heartbeatTimeout) timeout('heartbeat', o.heartbeatTimeout);
+      else heartbeatTimer = timer(checkHeartbeat, tick);
     };
     const sink = this.#sink(attempt, () => {
       clearTimeout(connectTimer || undefined);
       // The native transport cannot see comments (heartbeats), so only fetch detects stalls.
-      if (o.heartbeatTimeout && this.#transport.name === 'fetch') checkHeartbeat();
+      if (o.heartbeatTimeout && this.#transport.name === 'fetch') heartbeatTimer = timer(checkHeartbeat, tick);
     });
     try {
       return await this.#transport.connect(request, sink);
@@ -303,13 +309,13 @@ export class EventStream<E extends EventMap = EventMap> {
       open: (status, url) => {
         if (!live()) return;
         this.#authRetried = false;
-        this.#lastActivity = Date.now();
+        this.#active = true;
         opened();
         this.#setState('open');
         this.#emit(o.onOpen, { status, url, transport: this.#transport.name });
       },
       activity: () => {
-        this.#lastActivity = Date.now();
+        this.#active = true;
       },
       id: (id) => {
         if (!live()) return;
@@ -340,7 +346,7 @@ export class EventStream<E extends EventMap = EventMap> {
   }
 
   #relieve(): void {
-    this.#lastActivity = Date.now();
+    this.#active = true;
     this.#relief?.();
     this.#relief = undefined;
   }

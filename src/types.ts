@@ -114,7 +114,7 @@ export interface StreamOptions<E extends EventMap = EventMap> {
   /** Standard Schema per event type; a failing event is a `DecodeError` and is skipped. */
   schemas?: { [K in keyof E]?: StandardSchemaV1<E[K]> };
   retry?: RetryOptions;
-  /** No bytes (comments count) for this long → reconnect with a `TimeoutError`. 0 = off. @defaultValue 45000 */
+  /** No bytes (comments count) for this long → reconnect with a `TimeoutError` (detected within 1.25× of it). 0 = off. @defaultValue 45000 */
   heartbeatTimeout?: number;
   /** No response headers for this long → retry with a `TimeoutError`. 0 = off. @defaultValue 15000 */
   connectTimeout?: number;

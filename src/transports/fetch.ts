@@ -63,11 +63,15 @@ async function read(body: ReadableStream<Uint8Array>, req: AttemptRequest, sink:
   // ignoreBOM: the parser strips the one leading BOM the spec allows; the decoder must not strip another.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const reader = body.getReader();
+  // Not every fetch errors a body on abort (msw's mocked responses, some polyfills): cancel it ourselves.
+  const cancel = () => reader.cancel().catch(() => {});
+  signal.addEventListener('abort', cancel);
   try {
     while (!tooLarge) {
       const wait = sink.backpressure();
       if (wait) await wait;
       const { done, value } = await reader.read();
+      if (signal.aborted) return { kind: 'aborted' };
       if (done) {
         // Spec: "If the file ends in the middle of an event, before the final empty line, the
         // incomplete event is not dispatched." LLM servers sometimes omit that blank line: opt-in flush.
@@ -77,10 +81,12 @@ async function read(body: ReadableStream<Uint8Array>, req: AttemptRequest, sink:
       sink.activity();
       parser.feed(decoder.decode(value, { stream: true }));
     }
-    reader.cancel().catch(() => {});
+    cancel();
     return { kind: 'error', error: tooLarge };
   } catch (cause) {
     return failed(signal, req.url, 'The connection dropped', cause);
+  } finally {
+    signal.removeEventListener('abort', cancel);
   }
 }
 
