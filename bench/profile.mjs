@@ -109,7 +109,7 @@ function summarize(profile) {
   return { functions: [...functions.values()].sort((a, b) => b.ms - a.ms), groups, busy };
 }
 
-const server = await startServer({ quick: source === 'memory' });
+const server = await startServer();
 const dir = mkdtempSync(join(tmpdir(), 'sse-kit-profile-'));
 console.log(`# CPU profiles: ${scenario} × ${n.toLocaleString('en')} events, ${source} source, chunks ${chunks}, ${repeat} timed runs after a warm-up\n`);
 for (const decode of decodes) {

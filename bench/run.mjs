@@ -306,7 +306,8 @@ if (sections.has('browser')) {
     const browser = await launch();
     info.chromium = `Chromium ${browser.version} (${info.chromium.replace(/^Chromium \S+ /, '')})`;
     const clients = CLIENTS.filter((c) => c.env.includes('browser')).map((c) => c.name);
-    const browserRounds = quick ? 1 : Math.min(rounds, 3);
+    // More, shorter rounds than in Node: the page is at the mercy of the machine's load.
+    const browserRounds = quick ? 1 : Math.min(rounds, 4);
     const results = [];
     const expects = {};
     for (const scenario of Object.keys(SCENARIOS)) {

@@ -18,21 +18,22 @@ if (job.client.startsWith('@microsoft/fetch-event-source')) {
 
 const { fragmentingFetch, memoryFetch, open, reconnect, throughput, useSseKit } = await import('./clients.mjs');
 useSseKit(await import(job.dist ?? new URL('../../dist/index.js', import.meta.url).href));
-const { buildStream, expectation } = await import('./streams.mjs');
 
 const getJson = async (path) => (await fetch(job.base + path)).json();
 let runs = 0;
 const runId = () => `${process.pid}-${++runs}`;
 
-const built = {};
-/** source 'memory': the stream is built here and served by an in-memory fetch (no server, no socket). */
+const bytes = {};
+/**
+ * source 'memory': the stream's bytes come from the server once (untimed), then an in-memory fetch
+ * serves them: no socket, no HTTP parser, no server process in the timed part.
+ */
 async function memoryOnce(task, n) {
-  built[task.scenario] ??= buildStream(task.scenario, task.n);
-  const stream = built[task.scenario];
-  const expect = expectation(stream, n);
-  let fetch = memoryFetch(stream.buffer.subarray(0, expect.bytes));
-  if (task.chunks === 'random') fetch = fragmentingFetch(0x5eed, fetch);
-  const ms = await throughput(job.client, 'http://127.0.0.1:9/memory', expect, task.decode, { fetch });
+  bytes[task.scenario] ??= Buffer.from(await (await fetch(`${job.base}/stream/${task.scenario}?n=${task.n}`)).arrayBuffer());
+  const expect = await getJson(`/meta/${task.scenario}?n=${n}`);
+  let fetchFn = memoryFetch(bytes[task.scenario].subarray(0, expect.bytes));
+  if (task.chunks === 'random') fetchFn = fragmentingFetch(0x5eed, fetchFn);
+  const ms = await throughput(job.client, 'http://127.0.0.1:9/memory', expect, task.decode, { fetch: fetchFn });
   return { ms, events: expect.count, bytes: expect.bytes };
 }
 

@@ -22,7 +22,7 @@ export const SIZES = {
   memoryQuick: { small: 20_000, large: 50, multiline: 5_000 },
   chunkedFull: { small: 50_000, large: 50, multiline: 10_000 },
   // Chromium's own EventSource manages ~30k events/s: smaller streams keep the browser rounds short.
-  browserFull: { small: 50_000, large: 500, multiline: 10_000 },
+  browserFull: { small: 30_000, large: 300, multiline: 6_000 },
   browserQuick: { small: 5_000, large: 50, multiline: 1_000 },
   chunkedQuick: { small: 5_000, large: 10, multiline: 1_000 },
 };

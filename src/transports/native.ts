@@ -23,7 +23,6 @@ function connect(req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
     };
     const abort = () => finish({ kind: 'aborted' });
     const onMessage = (event: MessageEvent) => {
-      sink.activity();
       // The browser keeps the last id across events (spec); report it only when it changes.
       if (event.lastEventId !== browserId) sink.id((browserId = event.lastEventId));
       sink.message(event.type, event.data);
