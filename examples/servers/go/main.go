@@ -226,28 +226,34 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *server) messages(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Text *string `json:"text"`
+// jsonString reads a JSON body {"<field>": string}; for anything else it answers 400 and returns false.
+func jsonString(w http.ResponseWriter, r *http.Request, field string) (string, bool) {
+	var body map[string]json.RawMessage
+	var value string
+	if json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body) != nil ||
+		string(body[field]) == "null" || json.Unmarshal(body[field], &value) != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `expected JSON {"` + field + `": string}`})
+		return "", false
 	}
-	if json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body) != nil || body.Text == nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `expected JSON {"text": string}`})
+	return value, true
+}
+
+func (s *server) messages(w http.ResponseWriter, r *http.Request) {
+	text, ok := jsonString(w, r, "text")
+	if !ok {
 		return
 	}
 	reply := make(chan int64, 1)
-	s.broker.publish <- publishRequest{text: *body.Text, reply: reply}
+	s.broker.publish <- publishRequest{text: text, reply: reply}
 	writeJSON(w, http.StatusCreated, map[string]int64{"id": <-reply})
 }
 
 func (s *server) chat(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Prompt *string `json:"prompt"`
-	}
-	if json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body) != nil || body.Prompt == nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `expected JSON {"prompt": string}`})
+	prompt, ok := jsonString(w, r, "prompt")
+	if !ok {
 		return
 	}
-	words := strings.Fields(*body.Prompt)
+	words := strings.Fields(prompt)
 	st, ok := s.open(w)
 	if !ok {
 		return
