@@ -3,13 +3,22 @@ import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
 import esbuild from 'rollup-plugin-esbuild';
 
-const input = 'src/index.ts';
 // eventsource-parser is bundled in: the published package has no runtime dependencies.
 const plugins = [nodeResolve(), esbuild({ target: 'es2022' })];
 
+/**
+ * Subpath entries (`sse-kit/<name>`), each built on its own. They import the core as `sse-kit`,
+ * kept external, so an app that uses an entry and the core holds one copy of the core (one
+ * EventStream class, one set of error classes); optional peers stay external too.
+ * Add an entry here, in package.json `exports`, and in scripts/size.mjs.
+ */
+const entries = {};
+const external = (id) => id === 'sse-kit' || /^(react|react-dom|vue|ioredis|redis)(\/|$)/.test(id) || id.startsWith('node:');
+
+const core = 'src/index.ts';
 export default [
   {
-    input,
+    input: core,
     plugins,
     output: [
       { file: 'dist/index.js', format: 'es', sourcemap: true },
@@ -17,7 +26,7 @@ export default [
     ],
   },
   {
-    input,
+    input: core,
     plugins,
     output: {
       file: 'dist/sse-kit.min.js',
@@ -28,11 +37,31 @@ export default [
     },
   },
   {
-    input,
+    input: core,
     plugins: [dts()],
     output: [
       { file: 'dist/index.d.ts', format: 'es' },
       { file: 'dist/index.d.cts', format: 'es' },
     ],
   },
+  ...Object.entries(entries).flatMap(([name, input]) => [
+    {
+      input,
+      plugins,
+      external,
+      output: [
+        { file: `dist/${name}.js`, format: 'es', sourcemap: true },
+        { file: `dist/${name}.cjs`, format: 'cjs', sourcemap: true },
+      ],
+    },
+    {
+      input,
+      plugins: [dts()],
+      external,
+      output: [
+        { file: `dist/${name}.d.ts`, format: 'es' },
+        { file: `dist/${name}.d.cts`, format: 'es' },
+      ],
+    },
+  ]),
 ];

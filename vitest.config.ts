@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One project per suite, so `vitest run --project mock` runs one of them and the report names it.
@@ -7,6 +8,13 @@ const suite = (name: string, environment: 'node' | 'jsdom' = 'node', testTimeout
 });
 
 export default defineConfig({
+  // Subpath entries import the core as `sse-kit`; tests run them against the source.
+  resolve: {
+    alias: [
+      { find: /^sse-kit$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^sse-kit\/(\w+)$/, replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)) },
+    ],
+  },
   test: {
     projects: [
       suite('unit'),

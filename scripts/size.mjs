@@ -4,8 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-/** Budgets in bytes, min+gzip. */
+/** Budgets in bytes, min+gzip. Subpath entries are measured with the core and peers external. */
 export const BUDGETS = { core: 7400, cdn: 8500 };
+
+/** Subpath entries (`sse-kit/<name>`, built to dist/<name>.js): name → budget. */
+export const SUBPATHS = {};
+Object.assign(BUDGETS, SUBPATHS);
+const EXTERNAL = ['sse-kit', 'react', 'react-dom', 'vue', 'ioredis', 'redis', 'node:*'];
 
 export function compressed(code) {
   const buf = Buffer.from(code);
@@ -17,8 +22,10 @@ export function compressed(code) {
 }
 
 /** Minified bundle of an app whose whole source is `entry`, resolved from the project root. */
-export async function bundle(entry) {
+export async function bundle(entry, external = []) {
   const result = await build({
+    external,
+    platform: 'neutral',
     stdin: { contents: entry, resolveDir: process.cwd(), loader: 'js' },
     bundle: true,
     minify: true,
@@ -35,6 +42,14 @@ export async function measure() {
   return {
     core: { ...compressed(core), code: core },
     cdn: { ...compressed(readFileSync('dist/sse-kit.min.js')) },
+    ...Object.fromEntries(
+      await Promise.all(
+        Object.keys(SUBPATHS).map(async (name) => {
+          const code = await bundle(`export * from './dist/${name}.js';`, EXTERNAL);
+          return [name, { ...compressed(code), code }];
+        }),
+      ),
+    ),
   };
 }
 
