@@ -1,20 +1,23 @@
-import { decoder } from './decode.js';
-import { defaultEventSource, defaultFetch, isHidden, isOffline, listen, timer } from './env.js';
+import { classify } from './classify.js';
+import { Dispatcher } from './dispatch.js';
+import { defaultEventSource, defaultFetch, isHidden, isOffline, isSameOrigin, listen } from './env.js';
 import {
-  DecodeError,
   HandlerError,
-  type HttpStatusError,
+  HttpStatusError,
   NetworkError,
   type RawEvent,
   RetryExhaustedError,
   type SSEKitError,
-  TimeoutError,
+  type TimeoutError,
 } from './errors.js';
-import { storageKey } from './last-event-id.js';
+import { Iterators } from './iterator.js';
+import { idHeaderValue, idRoute, withIdParam } from './last-event-id.js';
 import { type Resolved, resolveOptions } from './options.js';
-import { isRetryable, retryDelay } from './retry-policy.js';
+import { retryDelay } from './retry-policy.js';
+import { fetchTransport } from './transports/fetch.js';
 import { selectTransport } from './transports/select.js';
-import type { AttemptEnd, AttemptRequest, Sink, Transport } from './transports/transport.js';
+import type { AttemptEnd, Sink, Transport } from './transports/transport.js';
+import { Watchdog } from './watchdog.js';
 import type {
   CloseInfo,
   EventMap,
@@ -25,79 +28,87 @@ import type {
   TransportName,
 } from './types.js';
 
-/** Queue of one async iterator: bounded by pausing the fetch transport's reads at HIGH_WATER. */
-interface IteratorQueue {
-  items: StreamEvent[];
-  wake: (() => void) | undefined;
-}
-const HIGH_WATER = 1024;
-
-/** One connection attempt: its abort switch, its request, and the timeout that ended it, if any. */
+/** One connection attempt. Once `ended`, whatever it still reports is ignored. */
 interface Attempt {
+  transport: Transport;
   controller: AbortController;
-  request: AttemptRequest;
-  timeout?: TimeoutError;
-  /** Set once the attempt is over or the stream closed: late callbacks from it are ignored. */
-  ended?: boolean;
+  watchdog: Watchdog;
+  ended: boolean;
+  /** Subscribes the native transport to an event type that gets its first listener. */
+  listen?: (type: string) => void;
 }
+
+type Callbacks = Pick<StreamOptions, 'onOpen' | 'onRetry' | 'onStateChange' | 'onClose'>;
+const is2xx = (status: number) => status >= 200 && status < 300;
 
 /**
  * A server-sent event stream that stays connected. Create it with {@link createEventStream}.
+ *
+ * States: `connecting` → `open` → (`retrying` → `connecting` → `open`)… → `closed`, and `paused`
+ * while the page is hidden or in the bfcache. Every change goes through `#to`; every plan (an
+ * attempt, a retry timer, a pause, the close) bumps `#epoch`, so a callback that closes, reconnects
+ * or throws from anywhere leaves the code that called it with a stale epoch, and it stops there.
  */
 export class EventStream<E extends EventMap = EventMap> {
   readonly #o: Resolved<E>;
-  readonly #transport: Transport;
-  readonly #decode: (raw: string, type: string) => unknown;
+  readonly #preferred: Transport;
   readonly #listeners = new Map<string, Set<Listener<unknown>>>();
-  readonly #iterators = new Set<IteratorQueue>();
+  readonly #any = new Set<(event: StreamEvent<E>) => void>();
+  readonly #iterators = new Iterators(() => this.close());
+  readonly #dispatcher: Dispatcher;
   readonly #cleanup: (() => void)[] = [];
-  #state: StreamState = 'connecting';
+  readonly #waiters: [resolve: () => void, reject: (reason: unknown) => void][] = [];
+  #state: StreamState;
+  #epoch = 0;
   #lastEventId: string;
   #attempt: Attempt | undefined;
+  #transport: Transport;
   #serverRetry: number | undefined;
+  /** Attempts in a row that delivered no event. */
   #retries = 0;
   #authRetried = false;
+  /** The browser refused the last response without saying why: make the next attempt with fetch. */
+  #probe = false;
   #paused = false;
+  #storageFailed = false;
+  #announced = false;
+  /** Cancels the pending retry timer or online wait. */
+  #disarm: (() => void) | undefined;
   #fatal: SSEKitError | undefined;
-  #wake: (() => void) | undefined;
-  #relief: (() => void) | undefined;
-  /** Bytes arrived since the last heartbeat check. A flag, not Date.now(): that cost 15% at 1-byte reads. */
-  #active = false;
-  #validating: Promise<void> | undefined;
 
   constructor(url: string | URL, options?: StreamOptions<E>) {
     const o = resolveOptions(url, options);
     o.fetch ??= defaultFetch();
     o.EventSource ??= defaultEventSource();
     this.#o = o;
-    this.#lastEventId = o.lastEventId ?? o.storage?.get(storageKey(o.url)) ?? '';
-    this.#transport = selectTransport(o, this.#lastEventId !== '');
-    this.#decode = decoder(o.decode);
+    this.#dispatcher = new Dispatcher(o.url, o.decode, o.schemas, (raw, value) => this.#deliver(raw, value), (e) => this.#report(e));
+    this.#lastEventId = o.lastEventId ?? this.#storedId();
+    this.#transport = this.#preferred = selectTransport(o, this.#lastEventId !== '');
+    this.#paused = !!o.pauseWhenHidden && isHidden();
+    this.#state = this.#paused ? 'paused' : 'connecting';
+    // The initial state is announced after the constructor returns (a callback that reads
+    // `stream` would otherwise meet it uninitialised), or just before the first change.
+    queueMicrotask(() => this.#announce());
     const signal = o.signal;
-    if (signal) {
-      const abort = () => this.close();
-      if (signal.aborted) {
-        queueMicrotask(abort);
-        return;
-      }
-      signal.addEventListener('abort', abort);
-      this.#cleanup.push(() => signal.removeEventListener('abort', abort));
+    if (signal?.aborted) {
+      queueMicrotask(() => this.close());
+      return;
     }
     const pause = () => this.#pause();
     const resume = () => this.#resume();
-    this.#cleanup.push(listen('window', 'pagehide', pause), listen('window', 'pageshow', resume));
-    if (o.pauseWhenHidden) {
-      this.#paused = isHidden();
-      this.#cleanup.push(listen('document', 'visibilitychange', () => (isHidden() ? pause() : resume())));
-    }
-    this.#run().catch((error: unknown) =>
-      this.#finish({ reason: 'error', error: new NetworkError(o.url, 'Unexpected failure', error) }),
+    this.#cleanup.push(
+      listen('window', 'pagehide', pause),
+      listen('window', 'pageshow', resume),
+      // A frozen page's fetch body stops delivering and never errors (Chromium): resume by id at once.
+      listen('document', 'resume', () => this.#transport.seesComments && this.#state === 'open' && this.reconnect()),
     );
-  }
-
-  // A getter, so TypeScript does not narrow the state across awaits and callbacks.
-  get #closed(): boolean {
-    return this.#state === 'closed';
+    if (o.pauseWhenHidden) this.#cleanup.push(listen('document', 'visibilitychange', () => (isHidden() ? pause() : resume())));
+    if (signal) {
+      const abort = () => this.close();
+      signal.addEventListener('abort', abort);
+      this.#cleanup.push(() => signal.removeEventListener('abort', abort));
+    }
+    if (this.#state === 'connecting') this.#connect();
   }
 
   /** `connecting`, `open`, `retrying`, `paused` (hidden page) or `closed`. */
@@ -110,7 +121,7 @@ export class EventStream<E extends EventMap = EventMap> {
     return this.#lastEventId;
   }
 
-  /** The transport in use: `native` (the runtime's EventSource) or `fetch`. */
+  /** The transport of the current (or last) attempt: `native` (the runtime's EventSource) or `fetch`. */
   get transport(): TransportName {
     return this.#transport.name;
   }
@@ -132,14 +143,62 @@ export class EventStream<E extends EventMap = EventMap> {
     if (!set) this.#listeners.set(type, (set = new Set()));
     const fn = listener as Listener<unknown>;
     set.add(fn);
-    this.#attempt?.request.listen?.(type);
+    this.#attempt?.listen?.(type);
     return () => void set.delete(fn);
+  }
+
+  /**
+   * Like {@link on}, for the next event of this type only.
+   * @example
+   * stream.once('done', () => console.log('finished'))
+   */
+  once<K extends keyof E & string>(type: K, listener: Listener<E[K], K>): () => void {
+    const off = this.on(type, (data, event) => {
+      off();
+      listener(data, event);
+    });
+    return off;
+  }
+
+  /**
+   * Listens to every event, as `{ type, data, id }`. On the native transport the browser only
+   * reports `message` and the types that have an `on()` listener.
+   * @example
+   * stream.onAny(({ type, data }) => console.log(type, data))
+   */
+  onAny(listener: (event: StreamEvent<E>) => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError('sse-kit: onAny listener must be a function');
+    this.#any.add(listener);
+    return () => void this.#any.delete(listener);
+  }
+
+  /**
+   * Resolves when the stream is open (at once if it is); rejects with the error that closed it,
+   * or an `AbortError` if it was closed without one.
+   * @example
+   * await stream.opened()
+   */
+  opened(): Promise<void> {
+    if (this.#state === 'open') return Promise.resolve();
+    if (this.#state === 'closed') return Promise.reject(this.#closedReason());
+    return new Promise((resolve, reject) => this.#waiters.push([resolve, reject]));
+  }
+
+  /**
+   * Drops the current connection (or pending retry) and connects again at once, resuming from
+   * `lastEventId`, with a fresh retry budget: after a login, or a network change the browser
+   * missed. Does nothing on a closed or paused stream.
+   */
+  reconnect(): void {
+    if (this.#state === 'closed' || this.#state === 'paused') return;
+    this.#retries = 0;
+    this.#authRetried = false;
+    this.#connect();
   }
 
   /** Closes the stream for good: aborts the request, cancels a pending retry. Idempotent. */
   close(): void {
-    for (const queue of this.#iterators) queue.items.length = 0;
-    this.#finish({ reason: 'close' });
+    this.#close({ reason: 'close' });
   }
 
   /**
@@ -149,296 +208,318 @@ export class EventStream<E extends EventMap = EventMap> {
    * for await (const { type, data } of stream) if (type === 'done') break
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<StreamEvent<E>> {
-    const queue: IteratorQueue = { items: [], wake: undefined };
-    this.#iterators.add(queue);
-    const iterator: AsyncIterableIterator<StreamEvent<E>> = {
-      next: async () => {
-        for (;;) {
-          const value = queue.items.shift() as StreamEvent<E> | undefined;
-          if (value) {
-            if (this.#relief && queue.items.length < HIGH_WATER / 2) this.#relieve();
-            return { value, done: false };
-          }
-          if (this.#closed) {
-            this.#iterators.delete(queue);
-            if (this.#fatal) throw this.#fatal;
-            return { value: undefined, done: true };
-          }
-          // The waker clears itself: otherwise every later event would call a settled resolver
-          // (measured: the top line of the for-await profile, 0.27× → 0.46× of the bare loop).
-          await new Promise<void>((resolve) => {
-            queue.wake = () => {
-              queue.wake = undefined;
-              resolve();
-            };
-          });
-        }
-      },
-      return: async () => {
-        this.#iterators.delete(queue);
-        this.close();
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return this.#iterators.create<E>();
   }
 
-  async #run(): Promise<void> {
+  // ── transitions ────────────────────────────────────────────────────────────
+
+  #connect(): void {
     const o = this.#o;
-    while (!this.#closed) {
-      if (this.#paused) {
-        this.#setState('paused');
-        await this.#until(() => undefined);
-        continue;
-      }
-      const end = await this.#connect();
-      if (this.#closed) return;
-      if (end.kind === 'aborted' && !this.#attempt?.timeout) continue; // paused
-      const error = end.kind === 'error' ? end.error : this.#attempt?.timeout;
-      this.#attempt = undefined;
-      // Events still in async validation are delivered before the stream ends or retries.
-      await this.#validating;
-      if (this.#closed) return;
-      if (end.kind === 'no-content') return this.#finish({ reason: 'no-content' });
-      if (!error && !o.reconnectOnEnd) return this.#finish({ reason: 'end' });
-      if (error) {
-        const status = (error as HttpStatusError).status;
-        if ((status === 401 || status === 403) && o.onUnauthorized && !this.#authRetried) {
-          // Let the app refresh its token, then retry once at once; the headers function sends the new one.
-          this.#authRetried = true;
-          try {
-            await o.onUnauthorized(error);
-          } catch {
-            return this.#finish({ reason: 'error', error });
-          }
-          continue;
-        }
-        if (!isRetryable(error) || o.retry.shouldRetry?.(error, this.#retries + 1) === false) {
-          return this.#finish({ reason: 'error', error });
-        }
-        this.#report(error);
-        if (this.#closed) return; // onError may have called close()
-      }
-      if (++this.#retries > o.retry.maxAttempts) {
-        return this.#finish({ reason: 'error', error: new RetryExhaustedError(o.url, o.retry.maxAttempts, error) });
-      }
-      const delay = retryDelay(o.retry, this.#retries - 1, this.#serverRetry, (error as HttpStatusError)?.retryAfter);
-      this.#setState('retrying');
-      if (this.#closed) return;
-      this.#emit(o.onRetry, { attempt: this.#retries, delay, error });
-      if (this.#closed) return; // onStateChange or onRetry may have called close(): arm no timer
-      // Not unref'd: a Node process waiting to reconnect should stay alive.
-      await this.#until((wake) => setTimeout(wake, delay));
-      // Offline: wait for the network instead of spending attempts that cannot succeed.
-      while (isOffline() && this.#state === 'retrying') {
-        await this.#until((wake) => listen('window', 'online', wake));
-      }
-    }
-  }
-
-  /** Waits until `arm`'s callback fires or something (close, pause, resume) wakes the loop. */
-  #until(arm: (wake: () => void) => unknown): Promise<void> {
-    return new Promise((resolve) => {
-      const disarm = arm(() => this.#wake?.());
-      this.#wake = () => {
-        this.#wake = undefined;
-        if (typeof disarm === 'function') disarm();
-        else clearTimeout(disarm as ReturnType<typeof setTimeout>);
-        resolve();
-      };
-    });
-  }
-
-  async #connect(): Promise<AttemptEnd> {
-    const o = this.#o;
-    this.#setState('connecting');
+    this.#stop();
+    const epoch = ++this.#epoch;
     const controller = new AbortController();
+    const attempt: Attempt = {
+      transport: (this.#transport = this.#pickTransport()),
+      controller,
+      watchdog: new Watchdog(o.url, o.connectTimeout, o.heartbeatTimeout, () => this.#iterators.paused, (error: TimeoutError) =>
+        this.#settle(attempt, { kind: 'error', error }),
+      ),
+      ended: false,
+    };
+    this.#attempt = attempt;
+    this.#to('connecting');
+    if (epoch !== this.#epoch) return; // onStateChange closed, paused or reconnected
+    this.#request(attempt).then(
+      (end) => this.#settle(attempt, end),
+      (cause: unknown) => this.#settle(attempt, { kind: 'error', error: new NetworkError(o.url, 'Unexpected failure', cause) }),
+    );
+  }
+
+  /** An attempt ended (the transport returned, a timeout fired): decide once what comes next. */
+  #settle(attempt: Attempt, end: AttemptEnd): void {
+    if (attempt.ended || end.kind === 'aborted') return;
+    this.#stop();
+    const epoch = this.#epoch;
+    const decide = () => {
+      if (epoch !== this.#epoch) return;
+      const o = this.#o;
+      const decision = classify(end, o.reconnectOnEnd, !!o.onUnauthorized && !this.#authRetried);
+      if (decision.next === 'close') return this.#close(decision.info);
+      if (decision.next === 'refresh') return void this.#refresh(decision.error);
+      if (decision.next === 'retry') return this.#retry(decision.error);
+      // The native transport was refused: a fetch attempt at once learns the status and type.
+      if (o.transport === 'auto' && o.fetch) {
+        this.#probe = true;
+        return this.#connect();
+      }
+      this.#retry(new NetworkError(o.url, 'EventSource failed the connection (status hidden by the browser)'));
+    };
+    // Events still in async validation are delivered before the stream ends or retries.
+    const pending = this.#dispatcher.settled;
+    if (pending) pending.then(decide);
+    else decide();
+  }
+
+  async #refresh(error: HttpStatusError): Promise<void> {
+    this.#authRetried = true;
+    const epoch = this.#epoch;
+    try {
+      await this.#o.onUnauthorized!(error);
+    } catch (cause) {
+      const { url, status, body, retryAfter } = error;
+      if (epoch === this.#epoch) this.#close({ reason: 'error', error: new HttpStatusError(url, status, body, retryAfter, cause) });
+      return;
+    }
+    if (epoch === this.#epoch) this.#connect();
+  }
+
+  #retry(error: SSEKitError | undefined): void {
+    const o = this.#o;
+    let retry = true;
+    try {
+      retry = !error || o.retry.shouldRetry?.(error, this.#retries + 1) !== false;
+    } catch (cause) {
+      this.#report(new HandlerError(o.url, cause, undefined, 'retry.shouldRetry'));
+      retry = false;
+    }
+    if (!retry) return this.#close({ reason: 'error', error });
+    if (++this.#retries > o.retry.maxAttempts) {
+      return this.#close({ reason: 'error', error: new RetryExhaustedError(o.url, o.retry.maxAttempts, error) });
+    }
+    const delay = retryDelay(o.retry, this.#retries - 1, this.#serverRetry, (error as HttpStatusError | undefined)?.retryAfter);
+    const epoch = ++this.#epoch;
+    // Offline: wait for the network instead of spending attempts that cannot succeed.
+    const fire = () => {
+      if (!isOffline()) return this.#connect();
+      const off = listen('window', 'online', () => {
+        off();
+        fire();
+      });
+      this.#disarm = off;
+    };
+    // Not unref'd: a Node process waiting to reconnect should stay alive.
+    const timer = setTimeout(fire, delay);
+    this.#disarm = () => clearTimeout(timer);
+    this.#to('retrying');
+    if (error && epoch === this.#epoch) this.#report(error);
+    if (epoch === this.#epoch) this.#emit('onRetry', { attempt: this.#retries, delay, error });
+  }
+
+  #pause(): void {
+    if (this.#state === 'closed' || this.#paused) return;
+    this.#paused = true;
+    this.#stop();
+    this.#epoch++;
+    this.#to('paused');
+  }
+
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#state !== 'closed') this.#connect();
+  }
+
+  #close(info: CloseInfo): void {
+    if (this.#state === 'closed') return;
+    this.#epoch++;
+    this.#stop();
+    this.#fatal = info.error;
+    for (const off of this.#cleanup.splice(0)) off();
+    this.#iterators.end(info.error, info.reason === 'close');
+    const waiting = this.#waiters.length > 0;
+    this.#to('closed');
+    // Someone must hear of a fatal error: onError, onClose, a for-await loop (it throws) or
+    // opened() (it rejects); with none of them, the console, as for an unhandled rejection.
+    if (info.error) {
+      if (this.#o.onError) this.#report(info.error);
+      else if (!this.#o.onClose && !this.#iterators.size && !waiting) console.error(info.error);
+    }
+    this.#emit('onClose', info);
+    const reason = this.#closedReason();
+    for (const [, reject] of this.#waiters.splice(0)) reject(reason);
+  }
+
+  /** Ends the current attempt (if any) and cancels a pending retry. */
+  #stop(): void {
+    const attempt = this.#attempt;
+    if (attempt) {
+      attempt.ended = true;
+      attempt.watchdog.stop();
+      attempt.controller.abort();
+      this.#attempt = undefined;
+    }
+    this.#disarm?.();
+    this.#disarm = undefined;
+  }
+
+  #announce(): void {
+    if (this.#announced) return;
+    this.#announced = true;
+    this.#emit('onStateChange', this.#state, undefined);
+  }
+
+  #to(state: StreamState): void {
+    this.#announce();
+    const previous = this.#state;
+    if (previous === state || previous === 'closed') return; // closed is final
+    this.#state = state;
+    this.#emit('onStateChange', state, previous);
+  }
+
+  // ── one attempt ────────────────────────────────────────────────────────────
+
+  /** `auto` on native: fetch to learn why the browser refused, or to resume same-origin with the header (free there). */
+  #pickTransport(): Transport {
+    const o = this.#o;
+    if (this.#preferred === fetchTransport || o.transport !== 'auto' || !o.fetch) return this.#preferred;
+    const probe = this.#probe;
+    this.#probe = false;
+    const id = this.#lastEventId;
+    return probe || (id && idRoute(id) === 'header' && isSameOrigin(o.url)) ? fetchTransport : this.#preferred;
+  }
+
+  async #request(attempt: Attempt): Promise<AttemptEnd> {
+    const o = this.#o;
     let headers: Headers;
     let body: BodyInit | undefined;
     try {
-      headers = new Headers(typeof o.headers === 'function' ? await o.headers() : o.headers);
+      const given = typeof o.headers === 'function' ? o.headers() : o.headers;
+      headers = new Headers(given instanceof Promise ? await given : given);
       body = typeof o.body === 'function' ? o.body() : o.body;
     } catch (cause) {
       return { kind: 'error', error: new NetworkError(o.url, 'The headers or body option threw', cause) };
     }
-    if (this.#state !== 'connecting' || this.#paused) return { kind: 'aborted' };
-    const request: AttemptRequest = {
-      ...o,
-      fetch: o.fetch,
-      EventSource: o.EventSource,
-      headers,
-      body,
-      credentials: o.credentials,
-      lastEventId: this.#lastEventId,
-      flushIncompleteEvent: o.flushIncompleteEvent === true,
-      signal: controller.signal,
-      types: this.#listeners.keys(),
-    };
-    const attempt: Attempt = { controller, request };
-    this.#attempt = attempt;
-    const timeout = (phase: 'connect' | 'heartbeat', ms: number) => {
-      attempt.timeout = new TimeoutError(o.url, phase, ms);
-      controller.abort();
-    };
-    const connectTimer = o.connectTimeout && timer(() => timeout('connect', o.connectTimeout), o.connectTimeout);
-    let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
-    // Checked every quarter period rather than re-armed per chunk: a stall is detected between
-    // heartbeatTimeout and 1.25 × heartbeatTimeout after the last byte, never sooner.
-    const tick = o.heartbeatTimeout / 4;
-    let idle = 0;
-    const checkHeartbeat = () => {
-      if (this.#active || this.#relief) idle = 0;
-      else idle += tick;
-      this.#active = false;
-      if (idle >= o.heartbeatTimeout) timeout('heartbeat', o.heartbeatTimeout);
-      else heartbeatTimer = timer(checkHeartbeat, tick);
-    };
-    const sink = this.#sink(attempt, () => {
-      clearTimeout(connectTimer || undefined);
-      // The native transport cannot see comments (heartbeats), so only fetch detects stalls.
-      if (o.heartbeatTimeout && this.#transport.name === 'fetch') heartbeatTimer = timer(checkHeartbeat, tick);
-    });
-    try {
-      return await this.#transport.connect(request, sink);
-    } finally {
-      attempt.ended = true;
-      clearTimeout(connectTimer || undefined);
-      clearTimeout(heartbeatTimer);
-    }
+    if (attempt.ended) return { kind: 'aborted' };
+    const id = this.#lastEventId;
+    const route = id ? idRoute(id) : 'none';
+    // The id goes as a header where one can be sent, else in lastEventIdParam (see README, "Resume").
+    const inHeader = route === 'header' && attempt.transport === fetchTransport;
+    const url = route === 'query' || (route === 'header' && !inHeader) ? withIdParam(o.url, o.lastEventIdParam, id) : o.url;
+    return attempt.transport.connect(
+      {
+        url,
+        method: o.method,
+        headers,
+        body,
+        credentials: o.credentials,
+        redirect: o.redirect,
+        lastEventId: inHeader ? idHeaderValue(id) : '',
+        maxEventSize: o.maxEventSize,
+        flushIncompleteEvent: o.flushIncompleteEvent === true,
+        signal: attempt.controller.signal,
+        opens: is2xx,
+        fetch: o.fetch,
+        EventSource: o.EventSource,
+      },
+      this.#sink(attempt),
+    );
   }
 
-  #sink(attempt: Attempt, opened: () => void): Sink {
+  #sink(attempt: Attempt): Sink {
     const o = this.#o;
-    // A property read, not a comparison chain: this runs for every event.
-    const live = () => !attempt.ended;
     return {
       open: (status, url) => {
-        if (!live()) return;
+        if (attempt.ended) return;
         this.#authRetried = false;
-        this.#active = true;
-        opened();
-        this.#setState('open');
-        this.#emit(o.onOpen, { status, url, transport: this.#transport.name });
+        attempt.watchdog.opened(attempt.transport.seesComments && !!o.heartbeatTimeout);
+        const epoch = this.#epoch;
+        this.#to('open');
+        if (epoch === this.#epoch) this.#emit('onOpen', { status, url, transport: attempt.transport.name });
+        if (epoch === this.#epoch) for (const [resolve] of this.#waiters.splice(0)) resolve();
       },
       activity: () => {
-        this.#active = true;
+        attempt.watchdog.active = true;
       },
       id: (id) => {
-        if (!live()) return;
+        if (attempt.ended) return;
         this.#lastEventId = id;
-        try {
-          o.storage?.set(storageKey(o.url), id);
-        } catch {
-          // Storage full or denied: resume within this page still works.
+        if (o.storage && idRoute(id) !== 'none') {
+          try {
+            o.storage.set(o.storageKey, id);
+          } catch (cause) {
+            // Storage full or denied: resume within this page still works. Said once.
+            if (!this.#storageFailed) this.#report(new HandlerError(o.url, cause, undefined, 'storage.set'));
+            this.#storageFailed = true;
+          }
         }
       },
       retry: (ms) => {
         this.#serverRetry = ms;
       },
       message: (type, data) => {
-        if (!live()) return;
+        if (attempt.ended) return;
         this.#retries = 0;
-        this.#dispatch({ type, id: this.#lastEventId, data });
-      },
-      error: (error) => this.#report(error),
-      backpressure: () => {
-        if (!this.#iterators.size) return undefined;
-        for (const queue of this.#iterators) {
-          if (queue.items.length >= HIGH_WATER) return new Promise((resolve) => (this.#relief = resolve));
+        // Decode only what someone consumes: unused types cost nothing and raise no DecodeError.
+        if (this.#listeners.get(type)?.size || this.#any.size || this.#iterators.size) {
+          this.#dispatcher.dispatch({ type, id: this.#lastEventId, data });
         }
-        return undefined;
+      },
+      backpressure: () => (this.#iterators.size ? this.#iterators.backpressure() : undefined),
+      types: (listen) => {
+        attempt.listen = listen;
+        listen('message');
+        for (const type of this.#listeners.keys()) listen(type);
+      },
+      // The browser reconnects by itself once per drop (with the header, honouring `retry:`); if
+      // that fails too before an event arrives, the policy's backoff takes over.
+      reconnecting: () => {
+        if (attempt.ended || this.#retries > 0 || this.#retries + 1 > o.retry.maxAttempts) return false;
+        const epoch = this.#epoch;
+        this.#retries++;
+        this.#to('retrying');
+        if (epoch === this.#epoch) this.#emit('onRetry', { attempt: this.#retries, delay: undefined, error: undefined });
+        return !attempt.ended;
       },
     };
   }
 
-  #relieve(): void {
-    this.#active = true;
-    this.#relief?.();
-    this.#relief = undefined;
+  // A getter, so TypeScript does not narrow the state across callbacks.
+  get #closed(): boolean {
+    return this.#state === 'closed';
   }
 
-  #dispatch(raw: RawEvent): void {
-    const listeners = this.#listeners.get(raw.type);
-    // Decode only what someone consumes: unused types cost nothing and raise no DecodeError.
-    if (!listeners?.size && !this.#iterators.size) return;
-    let value: unknown;
-    try {
-      value = this.#decode(raw.data, raw.type);
-    } catch (cause) {
-      return this.#report(new DecodeError(this.#o.url, raw, cause));
-    }
-    const schema = this.#o.schemas?.[raw.type];
-    if (!schema && !this.#validating) return this.#deliver(raw, value, listeners);
-    // Validation may be async; later events wait behind it so order is kept.
-    const validated = schema ? schema['~standard'].validate(value) : { value };
-    const settle = (result: { value?: unknown; issues?: readonly unknown[] }) => {
-      if (result.issues) this.#report(new DecodeError(this.#o.url, raw, undefined, result.issues));
-      else this.#deliver(raw, result.value, listeners);
-    };
-    if (!(validated instanceof Promise) && !this.#validating) return settle(validated);
-    const chain: Promise<void> = (this.#validating ?? Promise.resolve())
-      .then(() => validated)
-      .then(settle, (cause) => this.#report(new DecodeError(this.#o.url, raw, cause)))
-      .then(() => {
-        if (this.#validating === chain) this.#validating = undefined;
-      });
-    this.#validating = chain;
-  }
-
-  #deliver(raw: RawEvent, value: unknown, listeners: Set<Listener<unknown>> | undefined): void {
+  #deliver(raw: RawEvent, value: unknown): void {
     if (this.#closed) return;
+    const listeners = this.#listeners.get(raw.type);
     if (listeners) {
       for (const listener of listeners) {
         if (this.#closed) return;
         try {
           listener(value, raw);
         } catch (cause) {
-          this.#report(new HandlerError(this.#o.url, raw, cause));
+          this.#report(new HandlerError(this.#o.url, cause, raw));
         }
       }
     }
-    if (!this.#iterators.size) return; // for…of on an empty Set still allocates an iterator
-    for (const queue of this.#iterators) {
-      queue.items.push({ type: raw.type, data: value, id: raw.id });
-      queue.wake?.();
+    if (!this.#any.size && !this.#iterators.size) return;
+    const event = { type: raw.type, data: value, id: raw.id } as StreamEvent<E>;
+    for (const listener of this.#any) {
+      if (this.#closed) return;
+      try {
+        listener(event);
+      } catch (cause) {
+        this.#report(new HandlerError(this.#o.url, cause, raw));
+      }
+    }
+    this.#iterators.push(event);
+  }
+
+  // ── reporting ──────────────────────────────────────────────────────────────
+
+  #storedId(): string {
+    const { storage, storageKey, url } = this.#o;
+    try {
+      const id = storage?.get(storageKey) ?? '';
+      if (typeof id !== 'string') throw new TypeError(`storage.get returned ${typeof id}; it must return a string, synchronously`);
+      return idRoute(id) === 'none' ? '' : id;
+    } catch (cause) {
+      this.#report(new HandlerError(url, cause, undefined, 'storage.get'));
+      return '';
     }
   }
 
-  #pause(): void {
-    if (this.#closed || this.#paused) return;
-    this.#paused = true;
-    this.#attempt?.controller.abort();
-    this.#wake?.();
-  }
-
-  #resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
-    this.#wake?.();
-  }
-
-  #finish(info: CloseInfo): void {
-    if (this.#closed) return;
-    if (info.error) {
-      this.#fatal = info.error;
-      this.#report(info.error);
-    }
-    this.#setState('closed');
-    if (this.#attempt) this.#attempt.ended = true;
-    this.#attempt?.controller.abort();
-    this.#wake?.();
-    this.#relieve();
-    for (const off of this.#cleanup.splice(0)) off();
-    for (const queue of this.#iterators) queue.wake?.();
-    this.#emit(this.#o.onClose, info);
-  }
-
-  #setState(state: StreamState): void {
-    const previous = this.#state;
-    if (previous === state || previous === 'closed') return; // closed is final
-    this.#state = state;
-    this.#emit(this.#o.onStateChange, state, previous);
+  #closedReason(): unknown {
+    return this.#fatal ?? new DOMException('The stream was closed before it opened', 'AbortError');
   }
 
   #report(error: SSEKitError): void {
@@ -450,11 +531,11 @@ export class EventStream<E extends EventMap = EventMap> {
   }
 
   /** Calls a lifecycle callback; a throw becomes a HandlerError instead of breaking the stream. */
-  #emit<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
+  #emit<K extends keyof Callbacks>(name: K, ...args: Parameters<NonNullable<Callbacks[K]>>): void {
     try {
-      callback?.(...args);
+      (this.#o[name] as ((...a: typeof args) => void) | undefined)?.(...args);
     } catch (cause) {
-      this.#report(new HandlerError(this.#o.url, { type: this.#state, id: this.#lastEventId, data: '' }, cause));
+      this.#report(new HandlerError(this.#o.url, cause, undefined, name));
     }
   }
 }

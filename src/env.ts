@@ -29,3 +29,6 @@ export function timer(fn: () => void, ms: number): ReturnType<typeof setTimeout>
   (t as { unref?: () => void }).unref?.();
   return t;
 }
+
+/** True when `url` has the page's origin (so a request to it needs no CORS preflight). */
+export const isSameOrigin = (url: string): boolean => new URL(url).origin === g.location?.origin;

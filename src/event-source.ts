@@ -8,6 +8,7 @@
 // so in a browser such a stream is reestablished where the native one fails. In Node a pending
 // reconnection keeps the process alive until close(), as an open socket does.
 import { defaultFetch } from './env.js';
+import { idHeaderValue, idRoute } from './last-event-id.js';
 import { fetchTransport } from './transports/fetch.js';
 import type { AttemptEnd, AttemptRequest, Sink } from './transports/transport.js';
 import type { FetchLike } from './types.js';
@@ -179,7 +180,7 @@ export class EventSource extends EventTarget {
         this.#queue(() => this.dispatchEvent(event));
       },
       // Events wait as tasks: nothing to pause, and no stall detection in the standard.
-      activity: () => {}, error: () => {}, backpressure: () => undefined,
+      activity: () => {}, backpressure: () => undefined, types: () => {}, reconnecting: () => false,
     };
     const request: AttemptRequest = {
       ...this.#request,
@@ -189,10 +190,10 @@ export class EventSource extends EventTarget {
       credentials: this.#withCredentials ? 'include' : undefined,
       // "If the EventSource object's last event ID string is not the empty string, [...] Set
       // (`Last-Event-ID`, lastEventIDValue) in request's header list" (its UTF-8 bytes).
-      lastEventId: this.#lastEventId,
+      lastEventId: idRoute(this.#lastEventId) === 'header' ? idHeaderValue(this.#lastEventId) : '',
       // "If the file ends in the middle of an event, [...] the incomplete event is not dispatched."
       flushIncompleteEvent: false,
-      lastEventIdParam: false, signal: controller.signal, fetch, EventSource: undefined, types: [],
+      signal: controller.signal, fetch, redirect: 'follow', opens: (status) => status >= 200 && status < 300,
     };
     fetchTransport
       .connect(request, sink)

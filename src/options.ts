@@ -1,3 +1,4 @@
+import { storageKey } from './last-event-id.js';
 import type { EventMap, RetryOptions, StreamOptions } from './types.js';
 
 /** Every retry option, resolved. */
@@ -14,6 +15,8 @@ export interface Resolved<E extends EventMap = EventMap>
   maxEventSize: number;
   lastEventIdParam: string | false;
   reconnectOnEnd: boolean;
+  redirect: 'follow' | 'error';
+  storageKey: string;
 }
 
 const DEFAULTS = Object.freeze({
@@ -24,6 +27,7 @@ const DEFAULTS = Object.freeze({
   connectTimeout: 15_000,
   lastEventIdParam: 'lastEventId',
   maxEventSize: 16 * 2 ** 20,
+  redirect: 'follow',
   retry: Object.freeze({ initialDelay: 1000, maxDelay: 30_000, factor: 2, jitter: 'full', maxAttempts: Infinity }),
 } as const);
 
@@ -31,17 +35,20 @@ const DEFAULTS = Object.freeze({
 const CHECKS: { [K in keyof StreamOptions]-?: (value: unknown) => boolean } = {
   transport: (v) => v === 'auto' || v === 'native' || v === 'fetch',
   method: (v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v),
-  body: () => true,
-  headers: (v) => typeof v === 'object' || typeof v === 'function',
+  body: (v) => v !== null,
+  headers: (v) => (typeof v === 'object' && v !== null) || typeof v === 'function',
   credentials: (v) => v === 'omit' || v === 'same-origin' || v === 'include',
   decode: (v) => v === 'json' || v === 'text' || typeof v === 'function',
-  schemas: (v) => typeof v === 'object' && v !== null,
-  retry: (v) => typeof v === 'object' && v !== null,
+  schemas: isObject,
+  retry: isObject,
   heartbeatTimeout: isDuration,
   connectTimeout: isDuration,
-  lastEventId: (v) => typeof v === 'string',
+  // CR, LF or NUL could never be sent back (nor come from a server): a caller's bug.
+  lastEventId: (v) => typeof v === 'string' && !/[\r\n\0]/.test(v),
   lastEventIdParam: (v) => v === false || (typeof v === 'string' && v !== ''),
   storage: (v) => typeof (v as { get?: unknown })?.get === 'function' && typeof (v as { set?: unknown }).set === 'function',
+  storageKey: (v) => typeof v === 'string' && v !== '',
+  redirect: (v) => v === 'follow' || v === 'error',
   maxEventSize: (v) => Number.isInteger(v) && (v as number) > 0,
   signal: (v) => typeof (v as AbortSignal)?.addEventListener === 'function',
   fetch: isFunction,
@@ -65,6 +72,10 @@ const RETRY_CHECKS: { [K in keyof RetryOptions]-?: (value: unknown) => boolean }
   maxAttempts: (v) => v === Infinity || (Number.isInteger(v) && (v as number) >= 0),
   shouldRetry: isFunction,
 };
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null;
+}
 
 function isFunction(v: unknown): boolean {
   return typeof v === 'function';
@@ -129,6 +140,7 @@ export function resolveOptions<E extends EventMap>(
     method,
     retry: { ...DEFAULTS.retry, ...defined(options.retry ?? {}) },
     reconnectOnEnd: options.reconnectOnEnd ?? method === 'GET',
+    storageKey: options.storageKey ?? storageKey(href),
   } as Resolved<E>;
 }
 

@@ -87,7 +87,8 @@ export interface OpenInfo {
 /** What `onRetry` receives: `error` is undefined when the server ended the stream cleanly. */
 export interface RetryInfo {
   attempt: number;
-  delay: number;
+  /** Milliseconds until the attempt; undefined when the browser reconnects by itself (native transport: its delay is the server's `retry:` or its default, which scripts cannot see). */
+  delay: number | undefined;
   error: SSEKitError | undefined;
 }
 
@@ -122,9 +123,21 @@ export interface StreamOptions<E extends EventMap = EventMap> {
   lastEventId?: string;
   /** Query parameter that carries the last id where a header can't (native); false = never. @defaultValue 'lastEventId' */
   lastEventIdParam?: string | false;
-  /** Keeps the last id across reloads under the key `sse-kit:<url>`. */
+  /**
+   * Keeps the last id across reloads, under `storageKey`. Synchronous (`sessionStorage`,
+   * `localStorage`); a `get` that throws or returns a non-string counts as no id and is reported once
+   * as a `HandlerError`. An id that cannot be sent back (over 1 KiB) is not stored.
+   */
   storage?: IdStorage;
-  /** Largest event, in characters of decoded text; larger ones are skipped with an `EventTooLargeError`. @defaultValue 16777216 */
+  /** Key for `storage`. @defaultValue `sse-kit:` + origin + path (never the query: it may hold a token) */
+  storageKey?: string;
+  /**
+   * `follow`: redirects are followed (fetch drops `Authorization` and `Cookie` on a cross-origin hop
+   * but sends other headers, `Last-Event-ID`, and a POST body on 307/308). `error`: a redirect is a
+   * fatal `HttpStatusError` and nothing reaches the other URL. @defaultValue 'follow'
+   */
+  redirect?: 'follow' | 'error';
+  /** Largest event `data`, in characters; a larger event closes the stream with an `EventTooLargeError` (memory stays bounded). @defaultValue 16777216 */
   maxEventSize?: number;
   /** Aborting it closes the stream. */
   signal?: AbortSignal;
@@ -134,8 +147,8 @@ export interface StreamOptions<E extends EventMap = EventMap> {
   EventSource?: EventSourceLike;
   /** Reconnect after the server ends the stream cleanly. @defaultValue true for GET, false otherwise */
   reconnectOnEnd?: boolean;
-  /** Called on 401/403: refresh credentials, then sse-kit retries once at once. */
-  onUnauthorized?: (error: SSEKitError) => void | Promise<void>;
+  /** Called on 401/403: refresh credentials (its result is ignored; a promise is awaited), then sse-kit retries once at once. A throw makes the 401/403 fatal, with the throw as its `cause`. */
+  onUnauthorized?: (error: SSEKitError) => unknown;
   /** Deliver an event cut off by the end of the stream instead of discarding it. @defaultValue false */
   flushIncompleteEvent?: boolean;
   /** Close while the page is hidden; resume (with the last id) when it is visible again. @defaultValue false */
@@ -143,6 +156,7 @@ export interface StreamOptions<E extends EventMap = EventMap> {
   onOpen?: (info: OpenInfo) => void;
   onError?: (error: SSEKitError) => void;
   onRetry?: (info: RetryInfo) => void;
-  onStateChange?: (state: StreamState, previous: StreamState) => void;
+  /** Called for every state, the initial one included (with `previous` undefined). */
+  onStateChange?: (state: StreamState, previous: StreamState | undefined) => void;
   onClose?: (info: CloseInfo) => void;
 }
