@@ -48,13 +48,16 @@ describe('schemas', () => {
         },
       },
     };
-    const { log } = open<{ message: number }>(server.url, { schemas: { message: schema }, retry: fast });
+    const { stream, log } = open<{ message: number }>(server.url, { schemas: { message: schema }, retry: fast });
+    const received: number[] = [];
+    stream.on('message', (data) => void received.push(data));
     await waitFor(() => log.errors.length >= 2 || server.requests.length > 1, 2000, 'two reports');
     await sleep(200);
     expect(log.errors.map((error) => [error.code, error.cause])).toEqual([
       ['DECODE', bug],
       ['DECODE', bug],
     ]);
+    expect(received).toEqual([]);
     expect(server.requests.length).toBe(1);
   });
 });
@@ -135,15 +138,18 @@ describe('delays the client chooses', () => {
     expect(server.requests.length).toBeLessThanOrEqual(12);
   });
 
-  // Found: an onUnauthorized that never settles left the stream `connecting` for ever (like headers()).
-  it('times out an onUnauthorized that never settles within connectTimeout', async () => {
+  // Found: an onUnauthorized that never settles left the stream `connecting` for ever (like
+  // headers()). Proposed: bounded by connectTimeout and then handled like a throw (item 7).
+  it('ends with the 401 whose cause is a TimeoutError when onUnauthorized does not settle within connectTimeout', async () => {
     const server = await serve((_req, res) => void res.writeHead(401).end());
     const { stream, log } = open(server.url, {
       connectTimeout: 200,
       onUnauthorized: () => new Promise<void>(() => {}),
     });
-    await waitFor(() => log.errors.length > 0, 2000, 'a report');
-    expect(errorsOf(log, 'TIMEOUT')[0]).toMatchObject({ code: 'TIMEOUT', phase: 'connect' });
-    expect(stream.state).not.toBe('connecting');
+    await waitFor(() => log.closes.length > 0, 2000, 'the stream to end');
+    const { error } = log.closes[0]!;
+    expect(error).toMatchObject({ code: 'HTTP_STATUS', status: 401 });
+    expect(error?.cause).toMatchObject({ code: 'TIMEOUT', phase: 'connect' });
+    expect(stream.state).toBe('closed');
   });
 });
