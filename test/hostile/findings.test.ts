@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createEventStream, type StandardSchemaV1, type StreamOptions } from '../../src/index.js';
-import { errorsOf, hostileHarness, queryParam, send } from '../helpers/hostile.js';
+import { hostileHarness, queryParam, send } from '../helpers/hostile.js';
 import { sseHead } from '../helpers/http-server.js';
 import { waitFor } from '../helpers/recorder.js';
 
