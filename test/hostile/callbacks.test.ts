@@ -7,18 +7,16 @@ import { waitFor } from '../helpers/recorder.js';
 // server did (the original error) and what their code did (the throw, as a cause).
 const { serve, open } = hostileHarness();
 
+const bug = new Error('bug in shouldRetry');
+const throwBug = (): boolean => {
+  throw bug;
+};
+
 describe('callbacks that throw or hang', () => {
   // Defect: the stream ended with NetworkError "Unexpected failure"; the 503 was lost.
   it('closes with the original 503 when retry.shouldRetry throws, reporting the throw as a HandlerError cause', async () => {
     const server = await serve((_req, res) => void res.writeHead(503).end('busy'));
-    const bug = new Error('bug in shouldRetry');
-    const { log } = open(server.url, {
-      retry: {
-        shouldRetry: () => {
-          throw bug;
-        },
-      },
-    });
+    const { log } = open(server.url, { retry: { shouldRetry: throwBug } });
     await waitFor(() => log.closes.length === 1, 2000, 'the stream to close');
     const { reason, error } = log.closes[0]!;
     expect(reason).toBe('error');
@@ -34,14 +32,7 @@ describe('callbacks that throw or hang', () => {
       sseHead(res);
       setTimeout(() => res.destroy(), 20);
     });
-    const bug = new Error('bug in shouldRetry');
-    const { log } = open(server.url, {
-      retry: {
-        shouldRetry: () => {
-          throw bug;
-        },
-      },
-    });
+    const { log } = open(server.url, { retry: { shouldRetry: throwBug } });
     await waitFor(() => log.closes.length === 1, 2000, 'the stream to close');
     expect(log.closes[0]!.error?.code).toBe('NETWORK');
     expect(log.closes[0]!.error?.message).not.toContain('Unexpected failure');

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { hostileHarness, send } from '../helpers/hostile.js';
@@ -9,14 +10,17 @@ import { waitFor } from '../helpers/recorder.js';
 const HOUR = 3_600_000;
 const { serve, open } = hostileHarness();
 
+/** A handler that writes `text` on every request and ends the response cleanly. */
+const sendThenEnd = (text: string) => async (_req: IncomingMessage, res: ServerResponse) => {
+  sseHead(res);
+  await send(res, text);
+  res.end();
+};
+
 describe('server-given delays', () => {
   // Defect: 99999999999 ms overflowed setTimeout (2^31−1) and fired after 1 ms: ~450 requests/s.
   it('caps a retry: field above 2^31−1 ms at one hour and does not reconnect meanwhile', async () => {
-    const server = await serve(async (_req, res) => {
-      sseHead(res);
-      await send(res, 'retry: 99999999999\n\n');
-      res.end();
-    });
+    const server = await serve(sendThenEnd('retry: 99999999999\n\n'));
     const { log } = open(server.url);
     await waitFor(() => log.retries.length > 0, 3000, 'the first onRetry');
     expect(log.retries[0]!.delay).toBe(HOUR);
@@ -41,11 +45,7 @@ describe('server-given delays', () => {
 
   // Defect: `retry: 0` from a server that ends after each event meant ~500 requests/s sustained.
   it('floors retry: 0 at 250 ms, so a server that ends after every event sees at most ~10 requests in 2 s', async () => {
-    const server = await serve(async (_req, res) => {
-      sseHead(res);
-      await send(res, 'retry: 0\ndata: {"n":1}\n\n');
-      res.end();
-    });
+    const server = await serve(sendThenEnd('retry: 0\ndata: {"n":1}\n\n'));
     const { log } = open(server.url);
     await sleep(2000);
     expect(server.requests.length).toBeGreaterThanOrEqual(2); // it does reconnect
