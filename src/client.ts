@@ -8,7 +8,7 @@ import {
   type RawEvent,
   RetryExhaustedError,
   type SSEKitError,
-  type TimeoutError,
+  TimeoutError,
 } from './errors.js';
 import { Iterators } from './iterator.js';
 import { idHeaderValue, idRoute, withIdParam } from './last-event-id.js';
@@ -263,13 +263,26 @@ export class EventStream<E extends EventMap = EventMap> {
   async #refresh(error: HttpStatusError): Promise<void> {
     this.#authRetried = true;
     const epoch = this.#epoch;
+    const { connectTimeout } = this.#o;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await this.#o.onUnauthorized!(error);
+      // Bounded like the attempt it stands in for: a refresh that never settles must not hang the stream.
+      const refreshed = [this.#o.onUnauthorized!(error)];
+      if (connectTimeout) {
+        refreshed.push(
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new TimeoutError(error.url, 'connect', connectTimeout)), connectTimeout);
+          }),
+        );
+      }
+      await Promise.race(refreshed);
     } catch (cause) {
+      clearTimeout(timer);
       const { url, status, body, retryAfter } = error;
       if (epoch === this.#epoch) this.#close({ reason: 'error', error: new HttpStatusError(url, status, body, retryAfter, cause) });
       return;
     }
+    clearTimeout(timer);
     if (epoch === this.#epoch) this.#connect();
   }
 
@@ -433,7 +446,7 @@ export class EventStream<E extends EventMap = EventMap> {
       id: (id) => {
         if (attempt.ended) return;
         this.#lastEventId = id;
-        if (o.storage && idRoute(id) !== 'none') {
+        if (o.storage && this.#sendable(id)) {
           try {
             o.storage.set(o.storageKey, id);
           } catch (cause) {
@@ -511,11 +524,17 @@ export class EventStream<E extends EventMap = EventMap> {
     try {
       const id = storage?.get(storageKey) ?? '';
       if (typeof id !== 'string') throw new TypeError(`storage.get returned ${typeof id}; it must return a string, synchronously`);
-      return idRoute(id) === 'none' ? '' : id;
+      return this.#sendable(id) ? id : '';
     } catch (cause) {
       this.#report(new HandlerError(url, cause, undefined, 'storage.get'));
       return '';
     }
+  }
+
+  /** Whether `id` can travel back: as a header, or in the query when there is a parameter for it. */
+  #sendable(id: string): boolean {
+    const route = idRoute(id);
+    return route === 'header' || (route === 'query' && !!this.#o.lastEventIdParam);
   }
 
   #closedReason(): unknown {

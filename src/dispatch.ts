@@ -35,9 +35,15 @@ export class Dispatcher {
     } catch (cause) {
       return this.report(new DecodeError(this.url, raw, cause));
     }
-    const schema = this.schemas?.[raw.type];
+    // Own keys only: an event named `constructor` or `__proto__` must not find Object's members.
+    const schema = this.schemas && Object.hasOwn(this.schemas, raw.type) ? this.schemas[raw.type] : undefined;
     if (!schema && !this.#pending) return this.deliver(raw, value);
-    const validated = schema ? schema['~standard'].validate(value) : { value };
+    let validated: ReturnType<StandardSchemaV1['~standard']['validate']>;
+    try {
+      validated = schema ? schema['~standard'].validate(value) : { value };
+    } catch (cause) {
+      return this.report(new DecodeError(this.url, raw, cause));
+    }
     const settle = (result: { value?: unknown; issues?: readonly unknown[] }) => {
       if (result.issues) this.report(new DecodeError(this.url, raw, undefined, result.issues));
       else this.deliver(raw, result.value);

@@ -34,8 +34,10 @@ const DEFAULTS = Object.freeze({
 // Listing every option here makes the compiler flag one that skips validation.
 const CHECKS: { [K in keyof StreamOptions]-?: (value: unknown) => boolean } = {
   transport: (v) => v === 'auto' || v === 'native' || v === 'fetch',
-  method: (v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v),
-  body: (v) => v !== null,
+  // A token, and not one fetch forbids (CONNECT, TRACE, TRACK) or HEAD (no body, so no stream).
+  method: (v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v) && !/^(connect|trace|track|head)$/i.test(v),
+  // A plain object or array would be sent as "[object Object]": a forgotten JSON.stringify.
+  body: (v) => isObject(v) ? !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype) : typeof v === 'string' || typeof v === 'function',
   headers: (v) => (typeof v === 'object' && v !== null) || typeof v === 'function',
   credentials: (v) => v === 'omit' || v === 'same-origin' || v === 'include',
   decode: (v) => v === 'json' || v === 'text' || typeof v === 'function',
@@ -73,6 +75,8 @@ const RETRY_CHECKS: { [K in keyof RetryOptions]-?: (value: unknown) => boolean }
   shouldRetry: isFunction,
 };
 
+const NUMERIC = new Set(['heartbeatTimeout', 'connectTimeout', 'maxEventSize', 'initialDelay', 'maxDelay', 'factor', 'maxAttempts']);
+
 function isObject(v: unknown): boolean {
   return typeof v === 'object' && v !== null;
 }
@@ -92,7 +96,8 @@ function check<T extends object>(checks: { [K in keyof T]-?: (v: unknown) => boo
     const ok = checks[key];
     if (!ok) throw new TypeError(`sse-kit: unknown option "${prefix}${key}"`);
     if (!ok(value)) {
-      const Err = typeof value === 'number' ? RangeError : TypeError;
+      // RangeError for a number out of range where a number belongs; TypeError for the wrong kind.
+      const Err = typeof value === 'number' && NUMERIC.has(key) ? RangeError : TypeError;
       throw new Err(`sse-kit: invalid option "${prefix}${key}": ${describe(value)}`);
     }
   }

@@ -29,7 +29,12 @@ export function retryDelay(
   // The server's word (Retry-After, `retry: 0`) sets the first retry of a run; after that it is only a
   // floor, so a server that keeps answering "0" cannot turn an outage into a hot loop.
   if (retryAfter !== undefined && failures === 0) return retryAfter;
-  const base = serverRetry ?? policy.initialDelay;
+  let base = serverRetry ?? policy.initialDelay;
+  // `initialDelay: 0` means "the first retry at once", not "every retry at once" (0·factor^n = 0).
+  if (!base && failures) {
+    base = SERVER_RETRY_MIN;
+    failures--;
+  }
   const delay = Math.min(Math.max(policy.maxDelay, serverRetry ?? 0), base * policy.factor ** failures);
   const jittered =
     policy.jitter === 'none' ? delay : policy.jitter === 'equal' ? delay / 2 + (random() * delay) / 2 : random() * delay;

@@ -58,7 +58,8 @@ async function read(body: ReadableStream<Uint8Array>, req: AttemptRequest, sink:
     },
     onId: sink.id,
     onRetry: sink.retry,
-    maxBufferSize: maxEventSize,
+    // The buffer holds a whole line: room for the field name, `: ` and a CR besides the data.
+    maxBufferSize: maxEventSize + 16,
     // Unknown fields and a bad `retry:` are ignored per spec. An oversized event ends the stream:
     // the parser cannot tell where the event ends, so skipping it could silently drop the next ones.
     onError: (error) => {
