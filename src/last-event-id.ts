@@ -1,3 +1,6 @@
+import { HandlerError, type SSEKitError } from './errors.js';
+import type { Resolved } from './options.js';
+
 /** Longest id sse-kit sends back, in UTF-8 bytes: a longer one would risk a 431 or 414 on every resume. */
 export const MAX_ID_BYTES = 1024;
 
@@ -37,4 +40,25 @@ export function withIdParam(url: string, param: string | false, id: string): str
 export function storageKey(url: string): string {
   const u = new URL(url);
   return `sse-kit:${u.origin}${u.pathname}`;
+}
+
+/** Whether `id` can travel back: as a header, or in the query when there is a parameter for it. */
+export function sendable(id: string, param: string | false): boolean {
+  const route = idRoute(id);
+  return route === 'header' || (route === 'query' && !!param);
+}
+
+/**
+ * The id kept by `storage`, or '' — `storage` is user code: a throw or a value that is not a
+ * string (an async `get`) counts as no id and is reported as a `HandlerError`.
+ */
+export function readStoredId(o: Resolved, report: (error: SSEKitError) => void): string {
+  try {
+    const id = o.storage?.get(o.storageKey) ?? '';
+    if (typeof id !== 'string') throw new TypeError(`storage.get returned ${typeof id}; it must return a string, synchronously`);
+    return sendable(id, o.lastEventIdParam) ? id : '';
+  } catch (cause) {
+    report(new HandlerError(o.url, cause, undefined, 'storage.get'));
+    return '';
+  }
 }
