@@ -44,7 +44,7 @@ interface Attempt {
 /**
  * A server-sent event stream that stays connected. Create it with {@link createEventStream}.
  */
-export class EventStream<E extends EventMap = EventMap> {
+export class EventStream<E extends object = EventMap> {
   readonly #o: Resolved<E>;
   readonly #transport: Transport;
   readonly #decode: (raw: string, type: string) => unknown;
@@ -466,7 +466,7 @@ export class EventStream<E extends EventMap = EventMap> {
  * const stream = createEventStream<Events>('/events')
  * stream.on('tick', (tick) => console.log(tick.n))
  */
-export function createEventStream<E extends EventMap = EventMap>(
+export function createEventStream<E extends object = EventMap>(
   url: string | URL,
   options?: StreamOptions<E>,
 ): EventStream<E> {

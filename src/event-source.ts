@@ -17,19 +17,19 @@ const CONNECTING = 0, OPEN = 1, CLOSED = 2;
 /** What `new EventSource(url, init)` accepts: the standard `withCredentials`, plus what browsers cannot send. */
 export interface EventSourceInit {
   /** Send credentials cross-origin (`credentials: 'include'`), as the standard option does. @defaultValue false */
-  withCredentials?: boolean;
+  withCredentials?: boolean | undefined;
   /** Extra request headers, sent on every connection. `Accept` is always `text/event-stream`. */
-  headers?: HeadersInit;
+  headers?: HeadersInit | undefined;
   /** HTTP method. @defaultValue 'GET' */
-  method?: string;
+  method?: string | undefined;
   /** Request body (needs a method other than GET); sent again on every reconnection, so not a one-shot stream. */
-  body?: BodyInit;
+  body?: BodyInit | undefined;
   /** The `fetch` to connect with. @defaultValue globalThis.fetch */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Reconnection time in milliseconds until the server sends `retry:`. @defaultValue 3000 (Chrome, Safari, undici) */
-  reconnectionTime?: number;
+  reconnectionTime?: number | undefined;
   /** Largest event, in characters; a bigger one fails the connection instead of growing memory. @defaultValue 16 MiB */
-  maxEventSize?: number;
+  maxEventSize?: number | undefined;
 }
 
 type Handler<E extends Event> = ((this: EventSource, event: E) => unknown) | null;
