@@ -34,16 +34,32 @@ export type EventSourceLike = new (
 ) => {
   readonly readyState: number;
   addEventListener(type: string, listener: (event: MessageEvent) => void): void;
-  onopen: ((event: Event) => void) | null;
-  onerror: ((event: Event) => void) | null;
+  // Handlers that never read their event: `never` lets Node's EventSource (whose onerror takes an
+  // ErrorEvent, not a global type there) fit as well as the DOM's.
+  onopen: ((event: never) => unknown) | null;
+  onerror: ((event: never) => unknown) | null;
   close(): void;
 };
 
+// Request types are read off the global `RequestInit`, which the DOM, webworker and @types/node
+// libs all declare: the DOM-only names `HeadersInit`, `BodyInit` and `RequestCredentials` would not
+// compile in a Node project without the DOM lib (with skipLibCheck off), and each runtime's own
+// fetch types say best what its fetch accepts.
+
+/** Request headers as this runtime's `fetch` takes them: `HeadersInit` (a `Headers`, a record, pairs). */
+export type HeadersLike = NonNullable<RequestInit['headers']>;
+
+/** A request body as this runtime's `fetch` takes it: `BodyInit` (string, bytes, Blob, FormData, ...). */
+export type BodyLike = NonNullable<RequestInit['body']>;
+
+/** `fetch`'s credentials mode: `'omit' | 'same-origin' | 'include'`. */
+export type CredentialsLike = NonNullable<RequestInit['credentials']>;
+
 /** Headers, or a function (sync or async) called before every connection attempt. */
-export type HeadersOption = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+export type HeadersOption = HeadersLike | (() => HeadersLike | Promise<HeadersLike>);
 
 /** Request body, or a function called before every connection attempt (bodies can be one-shot). */
-export type BodyOption = BodyInit | (() => BodyInit);
+export type BodyOption = BodyLike | (() => BodyLike);
 
 /** Minimal Standard Schema v1 (zod ≥ 3.24, valibot ≥ 1, arktype ≥ 2 implement it). */
 export interface StandardSchemaV1<Output = unknown> {
@@ -115,7 +131,7 @@ export interface StreamOptions<E extends object = EventMap> {
   body?: BodyOption | undefined;
   headers?: HeadersOption | undefined;
   /** `'include'` sets `withCredentials` on the native transport. @defaultValue 'same-origin' */
-  credentials?: RequestCredentials | undefined;
+  credentials?: CredentialsLike | undefined;
   /** How `data` becomes a value. @defaultValue 'json' */
   decode?: 'json' | 'text' | ((raw: string, type: string) => unknown) | undefined;
   /** Standard Schema per event type; a failing event is a `DecodeError` and is skipped. */

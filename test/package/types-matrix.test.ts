@@ -32,7 +32,11 @@ const setups: Record<string, Record<string, unknown>> = {
     isolatedModules: true,
     moduleDetection: 'force',
   },
-  'Node only: lib es2022, types node, no DOM': { lib: ['ES2022'], types: ['node'] },
+  'Node only: lib es2022, types node, no DOM, exactOptionalPropertyTypes': {
+    lib: ['ES2022'],
+    types: ['node'],
+    exactOptionalPropertyTypes: true,
+  },
   'browser only: lib DOM, no Node types': { lib: ['ES2022', 'DOM'], types: [] },
   'worker: lib webworker': { lib: ['ES2022', 'WebWorker'], types: [] },
 };

@@ -101,6 +101,7 @@ createEventStream(url, { method: 'POST', body: () => new URLSearchParams({ q: '1
 createEventStream(url, { method: 'POST', body: new Uint8Array([1]), headers: [['x-a', '1']] });
 createEventStream(url, { method: 'POST', body: new Blob(['{}']), headers: new Headers({ 'x-a': '1' }) });
 createEventStream(url, { fetch: globalThis.fetch, signal: new AbortController().signal });
+createEventStream(url, { EventSource: globalThis.EventSource, transport: 'native' });
 // @ts-expect-error a number is no body
 createEventStream(url, { method: 'POST', body: 42 });
 // @ts-expect-error a header value is a string
