@@ -1,6 +1,7 @@
 // Type tests for issue 13 ("types that fit every TypeScript setup"), checked by the repo's
 // `tsc --noEmit`. What only another tsconfig can show (exactOptionalPropertyTypes, no DOM lib,
 // webworker) is checked on the published .d.ts by test/package/types-matrix.test.ts.
+import type { StandardSchemaV1 as SpecSchema } from '@standard-schema/spec';
 import { expectTypeOf } from 'vitest';
 import {
   type BodyLike,
@@ -38,6 +39,9 @@ expectTypeOf<StreamOptions<Events>['schemas']>().toEqualTypeOf<
   { tick?: StandardSchemaV1<{ n: number }> | undefined; message?: StandardSchemaV1<string> | undefined } | undefined
 >();
 createEventStream<Events>('/e', { schemas: { tick: tickSchema } });
+// A schema typed by the Standard Schema package itself (what zod, valibot and arktype return) fits.
+declare const specSchema: SpecSchema<unknown, { n: number }>;
+createEventStream<Events>('/e', { schemas: { tick: specSchema } });
 // @ts-expect-error unknown event type on an interface map
 stream.on('tock', () => {});
 // @ts-expect-error an event map is an object type, not a primitive
