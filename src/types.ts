@@ -162,7 +162,10 @@ export interface StreamOptions<E extends object = EventMap> {
    * anything (e.g. the new token); a promise is awaited, its value ignored; a throw or rejection
    * makes the 401/403 fatal.
    * @example
-   * onUnauthorized: () => auth.refresh() // Promise<string>
+   * createEventStream('/events', {
+   *   headers: () => ({ authorization: `Bearer ${token}` }),
+   *   onUnauthorized: () => fetch('/refresh').then((r) => r.text()), // a Promise<string> is fine
+   * })
    */
   onUnauthorized?: ((error: SSEKitError) => unknown) | undefined;
   /** Deliver an event cut off by the end of the stream instead of discarding it. @defaultValue false */
