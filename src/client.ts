@@ -11,7 +11,7 @@ import type { EventMap, Listener, StreamEvent, StreamOptions, StreamState, Trans
  * It holds the consumers (listeners, async iterators); its connection (connection.ts) holds the
  * state machine.
  */
-export class EventStream<E extends EventMap = EventMap> {
+export class EventStream<E extends object = EventMap> {
   readonly #listeners = new Map<string, Set<Listener<unknown>>>();
   readonly #any = new Set<(event: StreamEvent<E>) => void>();
   readonly #iterators = new Iterators(() => this.close());
@@ -196,7 +196,7 @@ export class EventStream<E extends EventMap = EventMap> {
  * const stream = createEventStream<Events>('/events')
  * stream.on('tick', (tick) => console.log(tick.n))
  */
-export function createEventStream<E extends EventMap = EventMap>(
+export function createEventStream<E extends object = EventMap>(
   url: string | URL,
   options?: StreamOptions<E>,
 ): EventStream<E> {

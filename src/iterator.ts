@@ -1,5 +1,5 @@
 import type { SSEKitError } from './errors.js';
-import type { EventMap, StreamEvent } from './types.js';
+import type { StreamEvent } from './types.js';
 
 /** Events queued per iterator before the fetch transport stops reading (TCP then slows the server). */
 const HIGH_WATER = 1024;
@@ -64,7 +64,7 @@ export class Iterators {
     this.#relief = undefined;
   }
 
-  create<E extends EventMap>(): AsyncIterableIterator<StreamEvent<E>> {
+  create<E extends object>(): AsyncIterableIterator<StreamEvent<E>> {
     const queue: Queue = { items: [], wake: undefined };
     this.#queues.add(queue);
     const iterator: AsyncIterableIterator<StreamEvent<E>> = {

@@ -1,13 +1,15 @@
 import { storageKey } from './last-event-id.js';
-import type { EventMap, RetryOptions, StreamOptions } from './types.js';
+import type { EventMap, RetryOptions, StandardSchemaV1, StreamOptions } from './types.js';
 
 /** Every retry option, resolved. */
 export type RetryPolicy = Required<Omit<RetryOptions, 'shouldRetry'>> & Pick<RetryOptions, 'shouldRetry'>;
 
 /** Options after validation: defaults applied, URL resolved. */
-export interface Resolved<E extends EventMap = EventMap>
-  extends Omit<StreamOptions<E>, 'retry' | 'method' | 'heartbeatTimeout' | 'connectTimeout' | 'maxEventSize'> {
+export interface Resolved<E extends object = EventMap>
+  extends Omit<StreamOptions<E>, 'retry' | 'method' | 'heartbeatTimeout' | 'connectTimeout' | 'maxEventSize' | 'schemas'> {
   url: string;
+  /** Looked up by the type on the wire, any string (an interface event map has no string index). */
+  schemas?: Partial<Record<string, StandardSchemaV1>> | undefined;
   method: string;
   retry: RetryPolicy;
   heartbeatTimeout: number;
@@ -108,7 +110,7 @@ function describe(value: unknown): string {
 }
 
 /** Resolves `url` against the page (if any) and validates every option; throws TypeError/RangeError naming the culprit. */
-export function resolveOptions<E extends EventMap>(
+export function resolveOptions<E extends object>(
   url: string | URL,
   options: StreamOptions<E> = {},
   base: string | undefined = globalThis.document?.baseURI ?? globalThis.location?.href,
