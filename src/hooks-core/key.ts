@@ -1,4 +1,10 @@
-import type { SharedStreamOptions } from './types.js';
+import type { SharedStreamOptions, TransportOption } from './types.js';
+
+/**
+ * The hooks' default transport. `data` holds every event type, and the browser's EventSource only
+ * delivers the types it was told to listen for; `transport: 'auto'` plus `types` brings native back.
+ */
+export const HOOK_TRANSPORT: TransportOption = 'fetch';
 
 /**
  * The sharing key of a connection: the URL and every option that changes the request or the
@@ -19,7 +25,7 @@ export function connectionKey(url: string | URL, options: SharedStreamOptions, p
     (options.method ?? 'GET').toUpperCase(),
     seen(body ?? null, body === undefined || typeof body === 'string'),
     seen(headerEntries(headers), typeof headers !== 'function'),
-    options.transport ?? 'auto',
+    options.transport ?? HOOK_TRANSPORT,
     options.credentials ?? 'same-origin',
     seen(decode ?? 'json', typeof decode !== 'function'),
   ];

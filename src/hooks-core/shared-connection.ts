@@ -8,6 +8,7 @@ import {
   type StreamOptions,
   type StreamState,
 } from 'sse-kit';
+import { HOOK_TRANSPORT } from './key.js';
 import type { SharedStreamOptions } from './types.js';
 
 /** A hook instance using a connection: the connection reads its options and tells it what happened. */
@@ -221,9 +222,9 @@ const HOOK_ONLY = ['key', 'keepAlive', 'throttle', 'types', 'reducer', 'initial'
  * by wrappers that call the current owner's version, so a new function each render is no reconnect.
  */
 function streamOptions(options: SharedStreamOptions, owner: () => SharedStreamOptions): StreamOptions {
-  const result: Record<string, unknown> = {};
+  const result: Record<string, unknown> = { transport: HOOK_TRANSPORT };
   for (const [name, value] of Object.entries(options)) {
-    if (HOOK_ONLY.includes(name) || /^on[A-Z]/.test(name)) continue;
+    if (value === undefined || HOOK_ONLY.includes(name) || /^on[A-Z]/.test(name)) continue;
     result[name] = value;
   }
   const { headers, body, decode, onUnauthorized } = options;

@@ -1,5 +1,8 @@
 import type { EventMap, Listener, SSEKitError, StreamEvent, StreamOptions, StreamState } from 'sse-kit';
 
+/** The `transport` option's values. */
+export type TransportOption = NonNullable<StreamOptions['transport']>;
+
 /** A hook's connection state: `idle` when not connected (a `null` URL, or server rendering). */
 export type HookState = 'idle' | StreamState;
 
@@ -33,7 +36,12 @@ export interface SharedStreamOptions<E extends EventMap = EventMap> extends Omit
   keepAlive?: number;
   /** At most one re-render per this many ms; events in between are batched. @defaultValue 0 (one per task) */
   throttle?: number;
-  /** Event types to subscribe to by name. Only the native transport needs them (it delivers `message` and named types only). */
+  /**
+   * `fetch` by default in the hooks (not `auto`): the browser's EventSource delivers only `message`
+   * and the types named in `types`, and `data` is meant to hold every type. @defaultValue 'fetch'
+   */
+  transport?: TransportOption;
+  /** Event types to subscribe to by name: what the native transport needs (`transport: 'auto'` or `'native'`). */
   types?: readonly (keyof E & string)[];
 }
 
