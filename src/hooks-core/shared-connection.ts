@@ -87,7 +87,16 @@ export class SharedConnection {
     clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
     this.#members.add(member);
-    if (!this.#stream) this.#open(url, member.options());
+    if (!this.#stream) {
+      try {
+        this.#open(url, member.options());
+      } catch (error) {
+        // A bad URL or option throws like createEventStream does, and leaves nothing behind.
+        this.#members.delete(member);
+        this.#forget();
+        throw error;
+      }
+    }
     for (const type of member.options().types ?? []) this.#subscribe(type);
   }
 
@@ -189,7 +198,10 @@ export class SharedConnection {
         } catch (cause) {
           const error = new HandlerError(stream.url, event, cause);
           this.error = error;
-          for (const member of this.#members) member.options().onError?.(error);
+          for (const member of this.#members) {
+            member.changed();
+            member.options().onError?.(error);
+          }
         }
       }
     });

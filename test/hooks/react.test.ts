@@ -6,11 +6,16 @@ import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { useEvent, useEventStream } from 'sse-kit/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EventSourceLike } from 'sse-kit';
+import { FakeEventSource } from '../helpers/fake-event-source.js';
 import { type FakeServer, fakeServer, sleep, uniqueUrl } from './fake-fetch.js';
 
 type Events = { tick: { n: number }; message: { text: string } };
 
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
 
 /** Shows the hook's state and the last tick, as text. */
 function Ticker({ url, server, keepAlive }: { url: string | null; server: FakeServer; keepAlive?: number }) {
@@ -76,6 +81,16 @@ function Child({ stream, seen }: { stream: ReturnType<typeof useEventStream<Even
 function Parent({ url, server, seen }: { url: string; server: FakeServer; seen: string[] }) {
   const stream = useEventStream<Events>(url, { fetch: server.fetch });
   return h(Child, { stream, seen });
+}
+
+/** Native transport: the named types come through `types`. */
+function NativeTicker({ url }: { url: string }) {
+  const { state, data } = useEventStream<Events>(url, {
+    transport: 'auto',
+    types: ['tick'],
+    EventSource: FakeEventSource as unknown as EventSourceLike,
+  });
+  return h('p', null, `${state} ${data.tick?.n ?? '-'} ${data.message?.text ?? '-'}`);
 }
 
 /** Waits until the keep-alive grace (default 1 s) has closed what is no longer used. */
@@ -232,6 +247,37 @@ describe('useEventStream', () => {
     expect(counts['throttle 0']).toBeLessThanOrEqual(120);
     expect(counts['throttle 50']).toBeLessThan(counts['throttle 0']!);
     expect(counts['throttle 50']).toBeLessThanOrEqual(20);
+  });
+});
+
+describe('transports', () => {
+  it('uses fetch by default, and native EventSource with transport auto, listening to the named types', async () => {
+    FakeEventSource.reset();
+    // With an EventSource in the runtime, a plain GET still goes through fetch by default.
+    vi.stubGlobal('EventSource', FakeEventSource);
+    const server = fakeServer();
+    const plain = render(h(Ticker, { url: uniqueUrl(), server }));
+    (await server.nextConnection()).send({ n: 1 }, { event: 'tick' });
+    await waitFor(() => expect(plain.container.textContent).toBe('open 1'));
+    expect(FakeEventSource.instances).toHaveLength(0);
+    plain.unmount();
+    vi.unstubAllGlobals();
+    const url = uniqueUrl();
+    const view = render(h(NativeTicker, { url }));
+    const source = FakeEventSource.last;
+    expect([...source.listened].sort()).toEqual(['message', 'tick']);
+    act(() => source.open());
+    source.emit('tick', '{"n":8}', '8');
+    source.emit('message', '{"text":"hi"}', '9');
+    await waitFor(() => expect(view.container.textContent).toBe('open 8 hi'));
+    expect(FakeEventSource.instances).toHaveLength(1);
+    view.unmount();
+    await waitFor(() => expect(source.readyState).toBe(2), { timeout: 3000 });
+  });
+
+  it('throws a bad URL from the effect, like createEventStream', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(() => render(h(Ticker, { url: 'ftp://example.com/x', server: fakeServer() }))).toThrow(/url must be http\(s\)/);
   });
 });
 
