@@ -16,12 +16,12 @@ export interface EventStreamResult<E extends EventMap, D = LatestEvents<E>> exte
  * Subscribes a component to a server-sent event stream shared by every component with the same
  * URL and request options (one connection, ref-counted). `null` means not connected. Renders on the
  * server as `idle` without touching the network.
- * @example
+ *
+ * ```ts
  * type Events = { tick: { n: number } }
- * const { state, data } = useEventStream<Events>('/counter')
- * // data.tick: { n: number } | undefined
- * @example
+ * const { state, data } = useEventStream<Events>('/counter') // data.tick: { n: number } | undefined
  * const { data: count } = useEventStream<Events, number>('/counter', { reducer: (n) => n + 1, initial: 0, throttle: 100 })
+ * ```
  */
 export function useEventStream<E extends EventMap = EventMap, D = LatestEvents<E>>(
   url: string | URL | null,

@@ -6,9 +6,11 @@ import type { OnEvent } from '../hooks-core/types.js';
  * Runs `handler` for every `type` event of a stream from {@link useEventStream}, for side effects
  * (toasts, logs, setting state). The handler is always the one from the latest render, so it sees
  * current state; changing it never reconnects. A `null` stream listens to nothing.
- * @example
+ *
+ * ```ts
  * const stream = useEventStream<Events>('/events')
  * useEvent(stream, 'message', (message) => toast(message.text))
+ * ```
  */
 export function useEvent<E extends EventMap, K extends keyof E & string>(
   stream: { on: OnEvent<E> } | null | undefined,

@@ -24,11 +24,12 @@ let instances = 0;
  * and request options. The URL may be a ref or a getter: a new value reconnects once; `null`
  * disconnects. In a component it connects on mount (never on the server); in a bare
  * `effectScope` at once. Everything is released in `onScopeDispose`.
- * @example
+ *
+ * ```ts
  * type Events = { tick: { n: number } }
  * const room = ref('lobby')
- * const { state, data } = useEventStream<Events>(() => `/rooms/${room.value}`)
- * // data.value.tick: { n: number } | undefined
+ * const { state, data } = useEventStream<Events>(() => `/rooms/${room.value}`) // data.value.tick: { n: number } | undefined
+ * ```
  */
 export function useEventStream<E extends EventMap = EventMap, D = LatestEvents<E>>(
   url: MaybeRefOrGetter<string | URL | null>,
