@@ -83,6 +83,13 @@ function Parent({ url, server, seen }: { url: string; server: FakeServer; seen: 
   return h(Child, { stream, seen });
 }
 
+/** Sends a bearer token, as a plain header object or as a function (shared only under `key`). */
+function Authed({ url, server, token, asFunction, shareKey }: { url: string; server: FakeServer; token: string; asFunction?: boolean; shareKey?: string }) {
+  const headers = asFunction ? () => ({ Authorization: `Bearer ${token}` }) : { Authorization: `Bearer ${token}` };
+  const { state } = useEventStream<Events>(url, { fetch: server.fetch, headers, key: shareKey });
+  return h('i', null, state);
+}
+
 /** Native transport: the named types come through `types`. */
 function NativeTicker({ url }: { url: string }) {
   const { state, data } = useEventStream<Events>(url, {
@@ -174,6 +181,32 @@ describe('useEventStream', () => {
     connection.write('event: tick\ndata: not json\n\n');
     await waitFor(() => expect(errors).toEqual(['5:DECODE']));
     view.unmount();
+    await afterGrace(server, 0);
+  });
+
+  it('never shares between different header values; shares function headers only under the same key', async () => {
+    const server = fakeServer();
+    const url = uniqueUrl();
+    const authHeader = (c: { init: RequestInit }) => new Headers(c.init.headers).get('authorization');
+    const objects = render(h('div', null, h(Authed, { url, server, token: 'a' }), h(Authed, { url, server, token: 'b' })));
+    await server.nextConnection(2);
+    expect(server.connections.map(authHeader).sort()).toEqual(['Bearer a', 'Bearer b']);
+    objects.unmount();
+    const functions = render(
+      h(
+        'div',
+        null,
+        h(Authed, { url, server, token: 'c', asFunction: true }),
+        h(Authed, { url, server, token: 'c', asFunction: true }),
+        h(Authed, { url, server, token: 'd', asFunction: true, shareKey: 'user-d' }),
+        h(Authed, { url, server, token: 'd', asFunction: true, shareKey: 'user-d' }),
+      ),
+    );
+    await server.nextConnection(5);
+    await sleep(100);
+    // Without a key each function-headers component has its own; with the same key they share one.
+    expect(server.connections.slice(2).map(authHeader)).toEqual(['Bearer c', 'Bearer c', 'Bearer d']);
+    functions.unmount();
     await afterGrace(server, 0);
   });
 

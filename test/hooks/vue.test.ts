@@ -109,6 +109,36 @@ describe('useEventStream (Vue)', () => {
     scope.stop();
   });
 
+  it('close() closes the shared stream for every component using it', async () => {
+    const server = fakeServer();
+    const url = uniqueUrl();
+    const scope = effectScope();
+    const [a, b] = scope.run(() => [useEventStream<Events>(url, { fetch: server.fetch }), useEventStream<Events>(url, { fetch: server.fetch })])!;
+    await server.nextConnection();
+    await until(() => a!.state.value === 'open' && b!.state.value === 'open');
+    a!.close();
+    await until(() => b!.state.value === 'closed');
+    expect(server.open()).toHaveLength(0);
+    expect(server.connections).toHaveLength(1);
+    scope.stop();
+  });
+
+  it('hydrates the server HTML without a mismatch, then connects', async () => {
+    const server = fakeServer();
+    const component = ticker(uniqueUrl(), server);
+    const container = document.createElement('div');
+    container.innerHTML = await renderToString(createSSRApp(component));
+    const warn = vi.spyOn(console, 'warn');
+    const error = vi.spyOn(console, 'error');
+    const app = createSSRApp(component);
+    app.mount(container);
+    expect(container.innerHTML).toBe('<p>idle -</p>');
+    (await server.nextConnection()).send({ n: 3 }, { event: 'tick' });
+    await until(() => container.textContent === 'open 3');
+    expect([...warn.mock.calls, ...error.mock.calls]).toEqual([]);
+    app.unmount();
+  });
+
   it('renders idle on the server and makes no request', async () => {
     const server = fakeServer();
     const globalFetch = vi.spyOn(globalThis, 'fetch');
