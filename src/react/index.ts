@@ -4,12 +4,4 @@
  */
 export { useEvent } from './use-event.js';
 export { type EventStreamResult, useEventStream } from './use-event-stream.js';
-export type {
-  EventStreamOptions,
-  EventStreamSnapshot,
-  HookState,
-  LatestEvents,
-  OnEvent,
-  Reducer,
-  SharedStreamOptions,
-} from '../hooks-core/types.js';
+export type * from '../hooks-core/types.js';

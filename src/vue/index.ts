@@ -3,12 +3,4 @@
  * Vue ≥ 3.3 is an optional peer dependency.
  */
 export { type EventStreamRefs, useEventStream } from './use-event-stream.js';
-export type {
-  EventStreamOptions,
-  EventStreamSnapshot,
-  HookState,
-  LatestEvents,
-  OnEvent,
-  Reducer,
-  SharedStreamOptions,
-} from '../hooks-core/types.js';
+export type * from '../hooks-core/types.js';
