@@ -209,6 +209,7 @@ export class SharedConnection {
 
   #drop(): void {
     this.#closeTimer = undefined;
+    this.#lastMember = undefined;
     const stream = this.#stream;
     this.#stream = undefined;
     this.#generation++;
