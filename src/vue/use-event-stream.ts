@@ -1,4 +1,14 @@
-import { getCurrentInstance, type MaybeRefOrGetter, onMounted, onScopeDispose, type Ref, shallowRef, toValue, watch } from 'vue';
+import {
+  getCurrentInstance,
+  getCurrentScope,
+  type MaybeRefOrGetter,
+  onMounted,
+  onScopeDispose,
+  type Ref,
+  shallowRef,
+  toValue,
+  watch,
+} from 'vue';
 import type { EventMap, Listener, SSEKitError } from 'sse-kit';
 import { createHookStore, type HookStore } from '../hooks-core/hook-store.js';
 import { connectionKey } from '../hooks-core/key.js';
@@ -78,13 +88,16 @@ export function useEventStream<E extends EventMap = EventMap, D = LatestEvents<E
   const instance = getCurrentInstance();
   if (instance && !instance.isMounted) onMounted(start);
   else start();
-  onScopeDispose(() => {
-    stopWatch?.();
-    unsubscribe?.();
-    unsubscribe = undefined;
-    for (const entry of listeners) entry.off();
-    listeners.clear();
-  });
+  // Outside any scope (a plain module), the caller owns the lifetime: close() ends the stream.
+  if (getCurrentScope()) {
+    onScopeDispose(() => {
+      stopWatch?.();
+      unsubscribe?.();
+      unsubscribe = undefined;
+      for (const entry of listeners) entry.off();
+      listeners.clear();
+    });
+  }
   const on: OnEvent<E> = (type, listener) => {
     const entry = { type, listener: listener as unknown as Listener<never>, off: store.on(type, listener) };
     listeners.add(entry);
