@@ -53,7 +53,10 @@ export function fakeServer(): FakeServer {
       },
       write,
       send: (data, fields) => write(sse(data, fields)),
-      drop: () => controller.error(new TypeError('network error')),
+      drop: () => {
+        closed = true;
+        controller.error(new TypeError('network error'));
+      },
     };
     connections.push(connection);
     for (const wake of waiters.splice(0)) wake();

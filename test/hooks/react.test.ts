@@ -240,6 +240,29 @@ describe('useEventStream', () => {
     view.unmount();
   });
 
+  it('reconnects after a drop with the last id, and shows retrying and the error meanwhile', async () => {
+    const server = fakeServer();
+    const url = uniqueUrl();
+    const states: string[] = [];
+    function Watch() {
+      const { state, error, data } = useEventStream<Events>(url, { fetch: server.fetch, retry: { initialDelay: 200, jitter: 'none' } });
+      states.push(`${state}:${error?.code ?? '-'}:${data.tick?.n ?? '-'}`);
+      return null;
+    }
+    const view = render(h(Watch));
+    const first = await server.nextConnection();
+    first.send({ n: 1 }, { event: 'tick', id: 1 });
+    await waitFor(() => expect(states.at(-1)).toBe('open:-:1'));
+    first.drop();
+    const second = await server.nextConnection();
+    expect(new Headers(second.init.headers).get('last-event-id')).toBe('1');
+    second.send({ n: 2 }, { event: 'tick', id: 2 });
+    await waitFor(() => expect(states.at(-1)).toBe('open:-:2'));
+    expect(states).toContain('retrying:NETWORK:1');
+    view.unmount();
+    await afterGrace(server, 0);
+  });
+
   it('close() closes the shared stream for every component: state closed, no reconnect', async () => {
     const server = fakeServer();
     const url = uniqueUrl();
