@@ -90,6 +90,13 @@ function Authed({ url, server, token, asFunction, shareKey }: { url: string; ser
   return h('i', null, state);
 }
 
+/** Records `state:error code:last tick` on every render. */
+function Watch({ url, server, states }: { url: string; server: FakeServer; states: string[] }) {
+  const { state, error, data } = useEventStream<Events>(url, { fetch: server.fetch, retry: { initialDelay: 200, jitter: 'none' } });
+  states.push(`${state}:${error?.code ?? '-'}:${data.tick?.n ?? '-'}`);
+  return null;
+}
+
 /** Native transport: the named types come through `types`. */
 function NativeTicker({ url }: { url: string }) {
   const { state, data } = useEventStream<Events>(url, {
@@ -244,12 +251,7 @@ describe('useEventStream', () => {
     const server = fakeServer();
     const url = uniqueUrl();
     const states: string[] = [];
-    function Watch() {
-      const { state, error, data } = useEventStream<Events>(url, { fetch: server.fetch, retry: { initialDelay: 200, jitter: 'none' } });
-      states.push(`${state}:${error?.code ?? '-'}:${data.tick?.n ?? '-'}`);
-      return null;
-    }
-    const view = render(h(Watch));
+    const view = render(h(Watch, { url, server, states }));
     const first = await server.nextConnection();
     first.send({ n: 1 }, { event: 'tick', id: 1 });
     await waitFor(() => expect(states.at(-1)).toBe('open:-:1'));
