@@ -20,6 +20,7 @@ export default defineConfig({
       suite('unit'),
       suite('mock'),
       suite('dom', 'jsdom'),
+      suite('hooks', 'jsdom'),
       suite('server'),
       suite('interop', 'node', 60_000),
       suite('browser', 'node', 60_000),
