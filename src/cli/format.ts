@@ -1,0 +1,96 @@
+/** One received event as the CLI prints it: `data` is the raw text, `ts` when it arrived. */
+export interface Received {
+  ts: Date;
+  id: string;
+  type: string;
+  data: string;
+}
+
+/** Colours for the human format; {@link PLAIN} when colours are off. */
+export interface Palette {
+  time(text: string): string;
+  id(text: string): string;
+  type(text: string): string;
+  key(text: string): string;
+  string(text: string): string;
+  number(text: string): string;
+  literal(text: string): string;
+}
+
+const sgr = (code: string) => (text: string) => `\x1b[${code}m${text}\x1b[0m`;
+const same = (text: string) => text;
+
+/** ANSI colours: dim time, yellow id, bold cyan type; JSON keys blue, strings green, numbers yellow. */
+export const COLOURS: Palette = {
+  time: sgr('2'),
+  id: sgr('33'),
+  type: sgr('1;36'),
+  key: sgr('34'),
+  string: sgr('32'),
+  number: sgr('33'),
+  literal: sgr('35'),
+};
+
+/** No escape codes at all (`NO_COLOR`, or stdout is not a terminal). */
+export const PLAIN: Palette = { time: same, id: same, type: same, key: same, string: same, number: same, literal: same };
+
+/**
+ * One NDJSON line `{"ts","id","type","data"}`. JSON data is embedded as the server sent it, so a
+ * 20-digit number keeps its digits; anything else becomes a JSON string.
+ */
+export function ndjsonLine(event: Received): string {
+  const data = parseJson(event.data) === undefined ? JSON.stringify(event.data) : jsonOnOneLine(event.data);
+  return `{"ts":${JSON.stringify(event.ts.toISOString())},"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"data":${data}}\n`;
+}
+
+/**
+ * The human format: `time #id type data` on one line when it fits in `width` columns, otherwise
+ * the data on the following lines, indented (JSON pretty-printed).
+ */
+export function prettyEvent(event: Received, p: Palette, width: number): string {
+  const time = event.ts.toTimeString().slice(0, 8) + `.${String(event.ts.getMilliseconds()).padStart(3, '0')}`;
+  const id = event.id ? ` ${p.id(`#${event.id}`)}` : '';
+  const head = `${p.time(time)}${id} ${p.type(event.type)}`;
+  const headWidth = time.length + (event.id ? event.id.length + 2 : 0) + 1 + event.type.length;
+  if (event.data === '') return `${head}\n`;
+  const value = parseJson(event.data);
+  const compact = value === undefined ? event.data : render(value, PLAIN);
+  if (!/[\r\n]/.test(compact) && headWidth + 1 + compact.length <= width) {
+    return `${head} ${value === undefined ? event.data : render(value, p)}\n`;
+  }
+  const body = value === undefined ? event.data : render(value, p, '  ');
+  return `${head}\n${body.replace(/^/gm, '  ')}\n`;
+}
+
+/** `value` as JSON text with colours; `indent` = pretty-printed, undefined = compact. */
+export function render(value: unknown, p: Palette, indent?: string, pad = ''): string {
+  if (value === null || typeof value === 'boolean') return p.literal(String(value));
+  if (typeof value === 'number') return p.number(String(value));
+  if (typeof value === 'string') return p.string(JSON.stringify(value));
+  const inner = indent === undefined ? '' : pad + indent;
+  const nl = indent === undefined ? '' : '\n';
+  const items = Array.isArray(value)
+    ? value.map((item) => inner + render(item, p, indent, inner))
+    : Object.entries(value as object).map(
+        ([key, item]) => `${inner}${p.key(JSON.stringify(key))}:${indent === undefined ? '' : ' '}${render(item, p, indent, inner)}`,
+      );
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  return items.length ? `${open}${nl}${items.join(`,${nl}`)}${nl}${pad}${close}` : open + close;
+}
+
+/** The parsed value, or undefined when `text` is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Valid JSON with its line breaks turned into spaces. JSON forbids raw CR/LF inside strings, so
+ * every line break is whitespace between tokens and the value is unchanged.
+ */
+function jsonOnOneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').trim();
+}
