@@ -24,6 +24,7 @@ export default defineConfig({
       suite('interop', 'node', 60_000),
       suite('browser', 'node', 60_000),
       suite('package', 'node', 120_000),
+      suite('cli', 'node', 30_000),
     ],
     hookTimeout: 60_000,
     // No .only / .skip in committed tests.
