@@ -49,16 +49,17 @@ export function ndjsonLine(event: Received): string {
  */
 export function prettyEvent(event: Received, p: Palette, width: number): string {
   const time = event.ts.toTimeString().slice(0, 8) + `.${String(event.ts.getMilliseconds()).padStart(3, '0')}`;
-  const id = event.id ? ` ${p.id(`#${event.id}`)}` : '';
-  const head = `${p.time(time)}${id} ${p.type(event.type)}`;
-  const headWidth = time.length + (event.id ? event.id.length + 2 : 0) + 1 + event.type.length;
-  if (event.data === '') return `${head}\n`;
+  const [type, eventId, text] = [event.type, event.id, event.data].map(visible) as [string, string, string];
+  const id = eventId ? ` ${p.id(`#${eventId}`)}` : '';
+  const head = `${p.time(time)}${id} ${p.type(type)}`;
+  const headWidth = time.length + (eventId ? eventId.length + 2 : 0) + 1 + type.length;
+  if (text === '') return `${head}\n`;
   const value = parseJson(event.data);
-  const compact = value === undefined ? event.data : render(value, PLAIN);
-  if (!/[\r\n]/.test(compact) && headWidth + 1 + compact.length <= width) {
-    return `${head} ${value === undefined ? event.data : render(value, p)}\n`;
+  const compact = value === undefined ? text : render(value, PLAIN);
+  if (!/\n/.test(compact) && headWidth + 1 + compact.length <= width) {
+    return `${head} ${value === undefined ? text : render(value, p)}\n`;
   }
-  const body = value === undefined ? event.data : render(value, p, '  ');
+  const body = value === undefined ? text : render(value, p, '  ');
   return `${head}\n${body.replace(/^/gm, '  ')}\n`;
 }
 
@@ -76,6 +77,14 @@ export function render(value: unknown, p: Palette, indent?: string, pad = ''): s
       );
   const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
   return items.length ? `${open}${nl}${items.join(`,${nl}`)}${nl}${pad}${close}` : open + close;
+}
+
+/**
+ * Control characters shown as `\u001b`, except tab and line feed: text from a server must not
+ * move the cursor or recolour the terminal it is printed on. (JSON strings are escaped already.)
+ */
+function visible(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The parsed value, or undefined when `text` is not JSON. */
