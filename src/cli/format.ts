@@ -15,6 +15,10 @@ export interface Palette {
   string(text: string): string;
   number(text: string): string;
   literal(text: string): string;
+  /** A note on stderr (retries, ends). */
+  note(text: string): string;
+  /** A failure on stderr. */
+  error(text: string): string;
 }
 
 const sgr = (code: string) => (text: string) => `\x1b[${code}m${text}\x1b[0m`;
@@ -29,10 +33,12 @@ export const COLOURS: Palette = {
   string: sgr('32'),
   number: sgr('33'),
   literal: sgr('35'),
+  note: sgr('2'),
+  error: sgr('1;31'),
 };
 
 /** No escape codes at all (`NO_COLOR`, or stdout is not a terminal). */
-export const PLAIN: Palette = { time: same, id: same, type: same, key: same, string: same, number: same, literal: same };
+export const PLAIN: Palette = { time: same, id: same, type: same, key: same, string: same, number: same, literal: same, note: same, error: same };
 
 /**
  * One NDJSON line `{"ts","id","type","data"}`. JSON data is embedded as the server sent it, so a

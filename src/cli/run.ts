@@ -7,7 +7,7 @@ import { describeResponse, isJson, readBody, tappedFetch } from './request.js';
 export interface Io {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   /** Registers the Ctrl-C handler. */
   onInterrupt(handler: () => void): void;
@@ -21,10 +21,12 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
  * Ctrl-C, and resolves with the process exit code.
  */
 export async function run(options: CliOptions, io: Io): Promise<number> {
-  const note = (line: string) => io.stderr.write(`sse-kit: ${line}\n`);
-  const format = options.format ?? (io.stdout.isTTY ? 'pretty' : 'json');
   // NO_COLOR (no-color.org): present and not empty means no colours; never colour a pipe or file.
   const palette = io.stdout.isTTY && !io.env.NO_COLOR ? COLOURS : PLAIN;
+  const notes = io.stderr.isTTY && !io.env.NO_COLOR ? COLOURS : PLAIN;
+  const note = (line: string) => io.stderr.write(notes.note(`sse-kit: ${line}`) + '\n');
+  const fail = (line: string) => io.stderr.write(notes.error(`sse-kit: ${line}`) + '\n');
+  const format = options.format ?? (io.stdout.isTTY ? 'pretty' : 'json');
   const print = (event: Received) =>
     io.stdout.write(format === 'json' ? ndjsonLine(event) : prettyEvent(event, palette, io.stdout.columns || 100));
 
@@ -74,22 +76,22 @@ export async function run(options: CliOptions, io: Io): Promise<number> {
         },
         onRetry: ({ attempt, delay, error }) => {
           attempts = attempt;
-          const why = error ? error.message : 'the server ended the stream';
+          const why = error ? error.message : 'The server ended the stream';
           const id = stream?.lastEventId;
-          note(`retry #${attempt} in ${delay} ms after: ${why}; Last-Event-ID: ${id || '(none)'}`);
+          note(`${why}; retry #${attempt} in ${delay} ms ${id ? `with Last-Event-ID: ${id}` : 'without Last-Event-ID'}`);
         },
         onClose: (info) => {
           closed = info;
         },
       });
     } catch (error) {
-      note((error as Error).message.replace(/^sse-kit: /, ''));
+      fail((error as Error).message.replace(/^sse-kit: /, ''));
       resolve(EXIT.usage);
       return;
     }
     consume(stream, options, print, () => (stopped = true)).then(
-      () => resolve(exitCode(closed, stopped, note)),
-      () => resolve(exitCode(closed, stopped, note)),
+      () => resolve(exitCode(closed, stopped, note, fail)),
+      () => resolve(exitCode(closed, stopped, note, fail)),
     );
   });
   return finished;
@@ -114,12 +116,14 @@ async function consume(
   }
 }
 
-function exitCode(closed: CloseInfo | undefined, stopped: boolean, note: (line: string) => void): number {
+type Say = (line: string) => void;
+
+function exitCode(closed: CloseInfo | undefined, stopped: boolean, note: Say, fail: Say): number {
   if (stopped) return EXIT.ok;
   if (closed?.reason === 'no-content') note('HTTP 204 No Content: the server says there is nothing more');
   if (closed?.reason === 'end') note('the server ended the stream');
   if (closed?.reason !== 'error') return EXIT.ok;
-  note(describeError(closed.error!));
+  fail(describeError(closed.error!));
   return EXIT.failed;
 }
 
