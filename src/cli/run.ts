@@ -1,4 +1,4 @@
-import { type CloseInfo, createEventStream, type EventStream, isSSEKitError, type SSEKitError } from 'sse-kit';
+import { type CloseInfo, createEventStream, type EventStream, isSSEKitError } from 'sse-kit';
 import type { CliOptions } from './args.js';
 import { COLOURS, ndjsonLine, PLAIN, prettyEvent, type Received } from './format.js';
 import { describeResponse, isJson, readBody, tappedFetch } from './request.js';
@@ -76,7 +76,7 @@ export async function run(options: CliOptions, io: Io): Promise<number> {
         },
         onRetry: ({ attempt, delay, error }) => {
           attempts = attempt;
-          const why = error ? error.message : 'The server ended the stream';
+          const why = error ? describeError(error) : 'The server ended the stream';
           const id = stream?.lastEventId;
           note(`${why}; retry #${attempt} in ${delay} ms ${id ? `with Last-Event-ID: ${id}` : 'without Last-Event-ID'}`);
         },
@@ -127,10 +127,20 @@ function exitCode(closed: CloseInfo | undefined, stopped: boolean, note: Say, fa
   return EXIT.failed;
 }
 
-/** The error's message; for retries used up, with the last failure that caused it. */
-function describeError(error: SSEKitError): string {
-  const cause = error.cause;
-  return isSSEKitError(error, 'RETRY_EXHAUSTED') && cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
+/**
+ * The error's message and its causes' (the last failure behind retries used up, the socket or TLS
+ * error behind "Could not connect"): what a person debugging a stream needs to see.
+ */
+export function describeError(error: Error): string {
+  let text = error.message;
+  let cause = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 4; depth += 1, cause = cause.cause) {
+    // undici wraps every network failure in "fetch failed": the useful part is below it.
+    if (cause.message === 'fetch failed') continue;
+    const code = isSSEKitError(cause) ? undefined : (cause as NodeJS.ErrnoException).code;
+    text += `: ${cause.message}${code && !cause.message.includes(code) ? ` (${code})` : ''}`;
+  }
+  return text;
 }
 
 /** The id as one shell word, so the printed resume command can be pasted. */

@@ -207,6 +207,14 @@ describe('sse-kit <url>: life', () => {
     expect(exhausted.code).toBe(1);
   });
 
+  it('names the socket error behind a failed connection (ECONNREFUSED), and with --no-reconnect does not retry', async () => {
+    const url = await serve(() => {});
+    await server!.close(); // nothing listens on this port any more
+    const { code, stderr } = await runCli([url, '--no-reconnect']);
+    expect(stderr).toBe(`sse-kit: Could not connect (${url}/): connect ECONNREFUSED ${url.slice('http://'.length)}\n`);
+    expect(code).toBe(1);
+  });
+
   it('exits 0 on 204 No Content', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(204);
