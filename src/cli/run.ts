@@ -54,7 +54,8 @@ export async function run(options: CliOptions, io: Io): Promise<number> {
       stream = createEventStream(options.url, {
         transport: options.transport,
         method: options.method ?? (body ? 'POST' : 'GET'),
-        headers,
+        // Only when there are some: any headers at all rule out the native transport.
+        headers: [...headers.keys()].length ? headers : undefined,
         // Bytes, not a stream: the same body can be sent again if a POST stream is resumed.
         body,
         // The raw text: the CLI parses JSON itself to print it verbatim, and never skips an event.
