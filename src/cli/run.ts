@@ -30,7 +30,13 @@ export async function run(options: CliOptions, io: Io): Promise<number> {
   const print = (event: Received) =>
     io.stdout.write(format === 'json' ? ndjsonLine(event) : prettyEvent(event, palette, io.stdout.columns || 100));
 
-  const body = options.data === undefined ? undefined : await readBody(options.data, io.stdin);
+  let body: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    body = options.data === undefined ? undefined : await readBody(options.data, io.stdin);
+  } catch (error) {
+    fail(`-d ${options.data}: ${(error as Error).message}`);
+    return EXIT.usage;
+  }
   const headers = new Headers(options.headers);
   if (body && !headers.has('content-type') && isJson(body)) headers.set('content-type', 'application/json');
 

@@ -288,5 +288,8 @@ describe('sse-kit: command line', () => {
     const bad = await runCli(['http://x', '--max-retries', 'lots']);
     expect(bad.stderr).toBe(`sse-kit: --max-retries expects an integer >= 0, got "lots"\nTry 'sse-kit --help'.\n`);
     expect(bad.code).toBe(2);
+    const missing = await runCli(['http://x', '-d', '@/no/such/file.json']);
+    expect(missing.stderr).toMatch(/^sse-kit: -d @\/no\/such\/file\.json: ENOENT/);
+    expect(missing.code).toBe(2);
   });
 });
