@@ -77,12 +77,22 @@ export function parseCommand(argv: string[]): Command {
   }
   // -i and --raw read the fetch Response; a native EventSource exposes neither.
   if (transport !== 'fetch' && (v.include || v.raw)) throw new UsageError(`${v.raw ? '--raw' : '-i'} needs --transport fetch`);
+  const url = toUrl(positionals[0]!);
+  const headers = (v.header ?? []).map(toHeader);
+  // fetch refuses a URL with credentials; send them as curl does, as Basic auth.
+  if (url.username || url.password) {
+    const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    if (!headers.some(([name]) => name.toLowerCase() === 'authorization')) {
+      headers.push(['Authorization', `Basic ${Buffer.from(user).toString('base64')}`]);
+    }
+    url.username = url.password = '';
+  }
   return {
     kind: 'run',
     options: {
-      url: toUrl(positionals[0]!),
+      url: url.href,
       method: v.request?.toUpperCase(),
-      headers: (v.header ?? []).map(toHeader),
+      headers,
       data: v.data,
       lastEventId: v['last-event-id'],
       transport,
@@ -100,7 +110,7 @@ export function parseCommand(argv: string[]): Command {
 }
 
 /** `localhost:3000/events` means http, as in curl; anything but http(s) is refused. */
-function toUrl(text: string): string {
+function toUrl(text: string): URL {
   const withScheme = /^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `http://${text}`;
   let url: URL;
   try {
@@ -109,7 +119,7 @@ function toUrl(text: string): string {
     throw new UsageError(`invalid URL "${text}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`URL must be http or https, got "${text}"`);
-  return url.href;
+  return url;
 }
 
 function toHeader(text: string): [string, string] {

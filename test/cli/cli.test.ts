@@ -140,6 +140,16 @@ describe('sse-kit <url>: requests', () => {
     expect(withoutTs(stdout)).toEqual(['{"ts":"T","id":"41","type":"message","data":{"auth":"Bearer t0k","id":"41","x":"b"}}']);
   });
 
+  it('sends user:password from the URL as Basic auth, as curl does (fetch would refuse the URL)', async () => {
+    const url = await serve((req, res) => {
+      sseHead(res);
+      res.end(`data: ${JSON.stringify(req.headers.authorization)}\n\n`);
+    });
+    const { stdout } = await runCli([url.replace('http://', 'http://alice:s%40cret@'), '-n', '1']);
+    const basic = `Basic ${Buffer.from('alice:s@cret').toString('base64')}`;
+    expect(withoutTs(stdout)).toEqual([`{"ts":"T","id":"","type":"message","data":"${basic}"}`]);
+  });
+
   it('POSTs the body read from stdin with -d @-, as JSON, and exits 0 when the answer ends', async () => {
     const seen: { method?: string; type?: string; body: string }[] = [];
     const url = await serve(async (req, res) => {
