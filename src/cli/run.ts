@@ -3,7 +3,7 @@ import type { CliOptions } from './args.js';
 import { COLOURS, ndjsonLine, PLAIN, prettyEvent, type Received } from './format.js';
 import { describeResponse, isJson, readBody, tappedFetch } from './request.js';
 
-/** The process the CLI runs in: its streams, environment and exit, injectable for tests. */
+/** The process the CLI runs in: its streams, environment and Ctrl-C, passed in rather than read from globals. */
 export interface Io {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -43,7 +43,7 @@ export async function run(options: CliOptions, io: Io): Promise<number> {
   let stream: EventStream | undefined;
   let closed: CloseInfo | undefined;
   let stopped = false;
-  let attempts = 0;
+  let retried = false;
   const finished = new Promise<number>((resolve) => {
     io.onInterrupt(() => {
       const id = stream?.lastEventId;
@@ -79,10 +79,10 @@ export async function run(options: CliOptions, io: Io): Promise<number> {
               })
             : undefined,
         onOpen: ({ status, url }) => {
-          if (attempts > 0) note(`reconnected: HTTP ${status} ${url}`);
+          if (retried) note(`reconnected: HTTP ${status} ${url}`);
         },
         onRetry: ({ attempt, delay, error }) => {
-          attempts = attempt;
+          retried = true;
           const why = error ? describeError(error) : 'The server ended the stream';
           const id = stream?.lastEventId;
           note(`${why}; retry #${attempt} in ${delay} ms ${id ? `with Last-Event-ID: ${id}` : 'without Last-Event-ID'}`);
