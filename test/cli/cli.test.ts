@@ -76,6 +76,8 @@ describe('sse-kit <url>: output', () => {
       );
     });
     // `script` gives the command a real pseudo-terminal 60 columns wide.
+    const hasScript = await promisify(execFile)('script', ['--version']).then(() => true, () => false);
+    if (!hasScript) throw new Error('`script` (util-linux) is needed for a pseudo-terminal: apt-get install -y util-linux');
     const inTerminal = async (env: string) => {
       const command = `stty cols 60; ${env} ${process.execPath} ${cliPath} ${url} --no-reconnect`;
       const { stdout } = await promisify(execFile)('script', ['-qec', command, '/dev/null'], { cwd: root, timeout: 10_000 });
