@@ -44,6 +44,14 @@ export default [
       { file: 'dist/index.d.cts', format: 'es' },
     ],
   },
+  // The `sse-kit` command (package.json `bin`): ESM only, no types (nothing imports it), the core
+  // external so it runs on the very dist/index.js installed beside it.
+  {
+    input: 'src/cli/index.ts',
+    plugins,
+    external,
+    output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node' },
+  },
   ...Object.entries(entries).flatMap(([name, input]) => [
     {
       input,

@@ -26,6 +26,7 @@ export default defineConfig({
       suite('browser', 'node', 60_000),
       suite('package', 'node', 120_000),
       suite('hostile'),
+      suite('cli', 'node', 30_000),
     ],
     hookTimeout: 60_000,
     // No .only / .skip in committed tests.

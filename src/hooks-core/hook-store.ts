@@ -82,7 +82,7 @@ export function createHookStore<E extends EventMap, D>(
           acc = reduce(acc, event as StreamEvent<E>);
           failure = undefined;
         } catch (cause) {
-          failure = new HandlerError(String(url), { type: event.type, id: event.id, data: '' }, cause);
+          failure = new HandlerError(String(url), cause, { type: event.type, id: event.id, data: '' });
           options().onError?.(failure);
         }
       }

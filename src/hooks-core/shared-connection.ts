@@ -196,7 +196,7 @@ export class SharedConnection {
         try {
           listener(data, event);
         } catch (cause) {
-          const error = new HandlerError(stream.url, event, cause);
+          const error = new HandlerError(stream.url, cause, event);
           this.error = error;
           for (const member of this.#members) {
             member.changed();
