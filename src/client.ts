@@ -4,7 +4,7 @@ import { defaultEventSource, defaultFetch } from './env.js';
 import { HandlerError, type RawEvent } from './errors.js';
 import { Iterators } from './iterator.js';
 import { resolveOptions } from './options.js';
-import type { EventMap, Listener, StreamEvent, StreamOptions, StreamState, TransportName } from './types.js';
+import type { EventMap, Listener, StreamEvent, StreamOptions, StreamRole, StreamState, TransportName } from './types.js';
 
 /**
  * A server-sent event stream that stays connected. Create it with {@link createEventStream}.
@@ -68,6 +68,11 @@ export class EventStream<E extends object = EventMap> {
   /** The transport of the current (or last) attempt: `native` (the runtime's EventSource) or `fetch`. */
   get transport(): TransportName {
     return this.#connection.transport.name;
+  }
+
+  /** `leader` or `follower` of a stream shared between tabs (`share` option); `solo` otherwise. */
+  get role(): StreamRole {
+    return this.#connection.role;
   }
 
   /** The resolved stream URL. */

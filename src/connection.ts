@@ -9,7 +9,7 @@ import { fetchTransport } from './transports/fetch.js';
 import { buildRequest } from './transports/request.js';
 import { selectTransport } from './transports/select.js';
 import type { AttemptEnd, Sink, Transport } from './transports/transport.js';
-import type { CloseInfo, StreamOptions, StreamState } from './types.js';
+import type { CloseInfo, SharedLink, StreamOptions, StreamRole, StreamState } from './types.js';
 import { Watchdog } from './watchdog.js';
 
 /** What the connection needs from the stream that owns it: its consumers. */
@@ -39,7 +39,7 @@ interface Attempt {
   listen?: (type: string) => void;
 }
 
-type Callbacks = Pick<StreamOptions, 'onOpen' | 'onRetry' | 'onStateChange' | 'onClose'>;
+type Callbacks = Pick<StreamOptions, 'onOpen' | 'onRetry' | 'onStateChange' | 'onClose' | 'onRoleChange'>;
 
 /**
  * The state machine of one stream: `connecting` → `open` → (`retrying` → `connecting` → `open`)…
@@ -68,6 +68,8 @@ export class Connection {
   /** Cancels the pending retry timer or online wait. */
   #disarm: (() => void) | undefined;
   #fatal: SSEKitError | undefined;
+  #role: StreamRole = 'solo';
+  readonly #link: SharedLink | undefined;
 
   constructor(
     private readonly o: Resolved,
@@ -75,6 +77,11 @@ export class Connection {
   ) {
     this.#lastEventId = o.lastEventId ?? readStoredId(o, (error) => this.report(error));
     this.#transport = this.#preferred = selectTransport(o, this.#lastEventId !== '');
+    this.#link = o.share?.join(o, (role) => {
+      if (role === this.#role) return;
+      this.#role = role;
+      this.#emit('onRoleChange', role);
+    });
     this.#paused = !!o.pauseWhenHidden && isHidden();
     this.#state = this.#paused ? 'paused' : 'connecting';
     // The initial state is announced after the constructor returns (a callback that reads
@@ -106,6 +113,10 @@ export class Connection {
     return this.#transport;
   }
 
+  get role(): StreamRole {
+    return this.#role;
+  }
+
   /** The error that closed the stream, if one did. */
   get fatal(): SSEKitError | undefined {
     return this.#fatal;
@@ -129,6 +140,7 @@ export class Connection {
     this.#stop();
     this.#fatal = info.error;
     for (const off of this.#cleanup.splice(0)) off();
+    this.#link?.leave();
     const heard = this.consumers.closed(info);
     this.#to('closed');
     // Someone must hear of a fatal error: onError, onClose, a for-await loop (it throws) or
@@ -175,7 +187,10 @@ export class Connection {
     let request = buildRequest(this.o, attempt.transport, this.#lastEventId, attempt.controller.signal);
     if (request instanceof Promise) request = await request;
     if ('kind' in request) return request;
-    return attempt.ended ? { kind: 'aborted' } : attempt.transport.connect(request, this.#sink(attempt));
+    if (attempt.ended) return { kind: 'aborted' };
+    const { transport } = attempt;
+    const sink = this.#sink(attempt);
+    return this.#link ? this.#link.connect(transport.connect, request, sink) : transport.connect(request, sink);
   }
 
   /** An attempt ended (the transport returned, a timeout fired): decide once what comes next. */

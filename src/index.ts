@@ -31,7 +31,10 @@ export type {
   RetryOptions,
   StandardSchemaV1,
   StreamEvent,
+  SharedLink,
   StreamOptions,
+  StreamRole,
   StreamState,
+  TabSharing,
   TransportName,
 } from './types.js';

@@ -55,6 +55,8 @@ const CHECKS: { [K in keyof StreamOptions]-?: (value: unknown) => boolean } = {
   redirect: (v) => v === 'follow' || v === 'error',
   maxEventSize: (v) => Number.isInteger(v) && (v as number) > 0,
   signal: (v) => typeof (v as AbortSignal)?.addEventListener === 'function',
+  share: (v) => typeof (v as { join?: unknown })?.join === 'function',
+  onRoleChange: isFunction,
   fetch: isFunction,
   EventSource: isFunction,
   reconnectOnEnd: (v) => typeof v === 'boolean',

@@ -76,6 +76,29 @@ type StandardResult<Output> =
   | { readonly value: Output; readonly issues?: undefined }
   | { readonly issues: readonly { readonly message: string }[] };
 
+/** Whether this tab holds a shared stream's connection (`leader`), receives it (`follower`), or is not shared (`solo`). */
+export type StreamRole = 'leader' | 'follower' | 'solo';
+
+/**
+ * Sharing one connection between tabs: made by `sse-kit/share` (`shareAcrossTabs()`), so an app
+ * that does not share pays nothing for it. Internal contract between the core and that entry.
+ */
+export interface TabSharing {
+  /** Joins the group of the stream with these options; called once per stream. */
+  join(options: StreamOptions & { url: string }, role: (role: StreamRole) => void): SharedLink;
+}
+
+/** One stream's membership in a sharing group (see {@link TabSharing}). */
+export interface SharedLink {
+  /**
+   * Runs one attempt: as the leader through `connect` (the real transport, whose events the link
+   * also sends to the other tabs), or as a follower fed by the leader. Same contract as a transport.
+   */
+  connect<R, S, End>(connect: (request: R, sink: S) => Promise<End>, request: R, sink: S): Promise<End>;
+  /** The stream closed: leave the group (a leader hands over). */
+  leave(): void;
+}
+
 /** Where the last event id is kept across page loads, e.g. a wrapper around `sessionStorage`. */
 export interface IdStorage {
   get(key: string): string | null | undefined;
@@ -162,6 +185,13 @@ export interface StreamOptions<E extends object = EventMap> {
   redirect?: 'follow' | 'error' | undefined;
   /** Largest event `data`, in characters; a larger event closes the stream with an `EventTooLargeError` (memory stays bounded). @defaultValue 16777216 */
   maxEventSize?: number | undefined;
+  /**
+   * Share one connection between the tabs of this origin: `shareAcrossTabs()` from `sse-kit/share`.
+   * One tab (the leader) connects, the others receive its events; see `stream.role`.
+   */
+  share?: TabSharing | undefined;
+  /** Called when this tab becomes the leader or a follower of a shared stream. */
+  onRoleChange?: ((role: StreamRole) => void) | undefined;
   /** Aborting it closes the stream. */
   signal?: AbortSignal | undefined;
   /** @defaultValue globalThis.fetch */
