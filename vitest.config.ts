@@ -24,6 +24,8 @@ export default defineConfig({
       suite('interop', 'node', 60_000),
       suite('browser', 'node', 60_000),
       suite('package', 'node', 120_000),
+      // The kit's own tests, and the sample app that uses it as a user would (jsdom per file).
+      { extends: true, test: { name: 'testing', include: ['test/testing/**/*.test.ts', 'examples/testing-app/**/*.test.ts'] } },
     ],
     hookTimeout: 60_000,
     // No .only / .skip in committed tests.
