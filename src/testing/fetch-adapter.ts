@@ -30,27 +30,15 @@ export async function requestInfo(request: Request): Promise<RequestInfo> {
  */
 export function respondWith(serve: Serve, info: RequestInfo, signal: AbortSignal | undefined): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
     let headed = false;
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const body = new ReadableStream<Uint8Array>({
-      start: (c) => void (controller = c),
-      // The client cancelled its reader: it went away, like an abort.
-      cancel: () => stop(),
-    });
-    const settle = (fn: () => void) => {
-      try {
-        fn();
-      } catch {
-        // The body was already closed or errored: the client stopped reading first.
-      }
-    };
+    const body = pullBody(() => stop());
     const onAbort = () => {
       signal?.removeEventListener('abort', onAbort);
       stop();
       const reason = signal?.reason ?? new DOMException('This operation was aborted', 'AbortError');
-      if (headed) settle(() => controller.error(reason));
+      if (headed) body.finish(reason, true);
       else reject(reason);
     };
     if (signal?.aborted) return onAbort();
@@ -61,22 +49,73 @@ export function respondWith(serve: Serve, info: RequestInfo, signal: AbortSignal
       {
         head(status, headers) {
           headed = true;
-          resolve(new Response(NULL_BODY.has(status) ? null : body, { status, headers }));
+          resolve(new Response(NULL_BODY.has(status) ? null : body.stream, { status, headers }));
         },
-        write: (bytes) => settle(() => controller.enqueue(bytes)),
+        write: body.write,
         drop() {
           done();
-          if (headed) settle(() => controller.error(networkError('the script dropped the connection')));
+          if (headed) body.finish(networkError('the script dropped the connection'));
           else resolve(Response.error());
         },
         end() {
           done();
-          settle(() => controller.close());
+          body.finish('end');
         },
       },
       stopped,
     );
   });
+}
+
+/**
+ * A body the client pulls chunk by chunk. A script's bytes are handed out before its drop: an
+ * errored ReadableStream discards what is still queued, and a test must know what was received.
+ * An abort (`now`) errors at once, as fetch does.
+ */
+function pullBody(cancel: () => void) {
+  const chunks: Uint8Array[] = [];
+  let final: 'end' | Error | undefined;
+  let wake: (() => void) | undefined;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const flush = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => void (controller = c),
+      async pull(c) {
+        while (!chunks.length && !final) await new Promise<void>((r) => (wake = r));
+        if (chunks.length) c.enqueue(chunks.shift()!);
+        else if (final === 'end') c.close();
+        else c.error(final);
+      },
+      // The client cancelled its reader: it went away, like an abort.
+      cancel,
+    },
+    { highWaterMark: 0 },
+  );
+  return {
+    stream,
+    write(bytes: Uint8Array) {
+      if (final) return;
+      chunks.push(bytes);
+      flush();
+    },
+    finish(how: 'end' | Error, now = false) {
+      if (final) return;
+      final = how;
+      if (now && how !== 'end') {
+        chunks.length = 0;
+        try {
+          controller.error(how);
+        } catch {
+          // Already closed or errored.
+        }
+      }
+      flush();
+    },
+  };
 }
 
 /** A `fetch` that the mock server answers (`input` resolved against the page, else `http://localhost/`). */

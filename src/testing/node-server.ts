@@ -4,6 +4,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Serve } from './fetch-adapter.js';
 
+// Taken when the kit loads: fake timers installed later must not hold a drop back forever.
+const realSetTimeout = globalThis.setTimeout;
+const DROP_GRACE = 20;
+
 /** Options of `listen()`. */
 export interface ListenOptions {
   /** @defaultValue 0 (a free port) */
@@ -31,6 +35,7 @@ export async function listenHttp(serve: Serve, options: ListenOptions = {}): Pro
   const { createServer } = await import('node:http');
   const { port = 0, host = '127.0.0.1', cors = true } = options;
   const sockets = new Set<Socket>();
+  let base = '';
   const server = createServer((req, res) => {
     const allow = cors && req.headers.origin ? corsHeaders(req) : {};
     if (allow['access-control-allow-origin'] && req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
@@ -63,7 +68,7 @@ export async function listenHttp(serve: Serve, options: ListenOptions = {}): Pro
     server.listen(port, host, resolve);
   });
   const address = server.address();
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
+  base = `http://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
   return {
     url: base,
     close: () =>
@@ -83,7 +88,9 @@ function output(req: IncomingMessage, res: ServerResponse, allow: Record<string,
     write: (bytes: Uint8Array) => void res.write(bytes),
     // Closing the socket mid-response leaves a chunked body without its last chunk: a network error
     // for fetch ("terminated") and browsers; before the head, the request fails with no response.
-    drop: () => void req.socket.destroy(),
+    // Clients discard bytes they received but had not read yet when the socket closes (measured
+    // with undici and Chromium), so the close waits a moment: the script's bytes are all seen.
+    drop: () => (res.headersSent ? void realSetTimeout(() => req.socket.destroy(), DROP_GRACE) : req.socket.destroy()),
     end: () => void res.end(),
   };
 }
