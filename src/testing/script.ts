@@ -84,6 +84,10 @@ export function createScript<E extends EventMap>(encode: Encode = 'json'): { scr
     steps.push(step);
     wake?.();
   };
+  const step = (terminalStep: Step) => {
+    push(terminalStep, terminalStep.kind);
+    return script;
+  };
   const write = (chunk: string | Uint8Array, verb: string) => {
     const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
     wrote = true;
@@ -116,9 +120,18 @@ export function createScript<E extends EventMap>(encode: Encode = 'json'): { scr
       write(lines(out), 'event');
       return script;
     },
-    id: (id) => (write(lines([['id', String(id)]]), 'id'), script),
-    comment: (text = '') => (write(lines([['', text]]), 'comment'), script),
-    retry: (ms) => (write(lines([['retry', String(ms)]]), 'retry'), script),
+    id(id) {
+      write(lines([['id', String(id)]]), 'id');
+      return script;
+    },
+    comment(text = '') {
+      write(lines([['', text]]), 'comment');
+      return script;
+    },
+    retry(ms) {
+      write(lines([['retry', String(ms)]]), 'retry');
+      return script;
+    },
     raw(...chunks) {
       for (const chunk of chunks) write(chunk, 'raw');
       return script;
@@ -131,10 +144,13 @@ export function createScript<E extends EventMap>(encode: Encode = 'json'): { scr
       eol = value;
       return script;
     },
-    wait: (ms) => (push({ kind: 'wait', ms }, 'wait'), script),
-    drop: () => (push({ kind: 'drop' }, 'drop'), script),
-    end: () => (push({ kind: 'end' }, 'end'), script),
-    hang: () => (push({ kind: 'hang' }, 'hang'), script),
+    wait(ms) {
+      push({ kind: 'wait', ms }, 'wait');
+      return script;
+    },
+    drop: () => step({ kind: 'drop' }),
+    end: () => step({ kind: 'end' }),
+    hang: () => step({ kind: 'hang' }),
   };
 
   const queue: StepQueue = {
