@@ -6,8 +6,11 @@ import { type ListenOptions, type Listening, listenHttp } from './node-server.js
 import { play } from './run.js';
 import { createScript, type Encode, type Script } from './script.js';
 
-/** Scripts one connection. `connection.attempt` is 1, 2, …; the request is in `connection`. */
-export type Handler<E extends EventMap = EventMap> = (s: Script<E>, connection: Connection<E>) => void | Promise<void>;
+/**
+ * Scripts one connection. `connection.attempt` is 1, 2, …; the request is in `connection`. It may be
+ * async (the response waits for its first step); what it returns is ignored, so `s => s.end()` fits.
+ */
+export type Handler<E extends EventMap = EventMap> = (s: Script<E>, connection: Connection<E>) => unknown;
 
 /** Options of {@link mockServer}. */
 export interface MockServerOptions {
