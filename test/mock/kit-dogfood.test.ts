@@ -170,7 +170,7 @@ describe('response rules, served by the kit', () => {
     [410, 'error', 'HTTP_STATUS'],
   ])('closes for good on %i (%s %s) with one request', async (status, reason, code) => {
     const { log, options } = recorder();
-    const headers = status === 200 ? { 'content-type': 'text/html' } : {};
+    const headers: Record<string, string> = status === 200 ? { 'content-type': 'text/html' } : {};
     const { server, stream } = open((s) => s.status(status, headers).end(), options);
     await waitFor(() => stream.state === 'closed');
     expect([log.closes, log.retries, server.connections.length]).toEqual([[{ reason, code }], [], 1]);
