@@ -53,13 +53,10 @@ export interface MockServer<E extends EventMap = EventMap> {
  * A scripted SSE server for tests. The handler runs for each connection and writes its script;
  * with no handler, every connection answers 200 and stays open for the test to push into
  * (`(await server.connection(1)).script.event(…)`).
- * @example
- * type Events = { tick: { n: number } };
- * const server = mockServer<Events>((s, { attempt, lastEventId }) => {
- *   if (attempt === 1) s.event('tick', { n: 1 }, { id: 1 }).drop();
- *   else s.event('tick', { n: Number(lastEventId) + 1 }, { id: 2 }).hang();
- * });
- * const stream = createEventStream<Events>('/events', { fetch: server.fetch });
+ * For instance, a server that drops the first connection and resumes the next from its id:
+ * `mockServer<Events>((s, { attempt, lastEventId }) => attempt === 1 ? s.event('tick', { n: 1 }, { id: 1 }).drop()
+ * : s.event('tick', { n: Number(lastEventId) + 1 }, { id: 2 }))`, then
+ * `createEventStream<Events>(url, { fetch: server.fetch })`. Recipes: docs/testing.md.
  */
 export function mockServer<E extends EventMap = EventMap>(handler?: Handler<E>, options: MockServerOptions = {}): MockServer<E> {
   const connections: Connection<E>[] = [];

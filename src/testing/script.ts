@@ -27,9 +27,9 @@ export interface EventFields {
  * reads top to bottom. Each write verb is one network chunk (one `read()` on the client), unless
  * {@link Script.split} cuts it smaller. The response (status and headers) goes out with the first
  * step that is not `wait` or `hang`; a handler that queues nothing answers 200 and stays open.
- * @example
- * s.status(503, { 'retry-after': '1' }).raw('busy').end();
- * s.event('tick', { n: 1 }, { id: 1 }).comment('ping').wait(1000).raw('data: half').drop();
+ * For instance `s.status(503, { 'retry-after': '1' }).raw('busy').end()`, or
+ * `s.event('tick', { n: 1 }, { id: 1 }).comment('ping').wait(1000).raw('data: half').drop()`.
+ * (No `@example` block: test/unit/tsdoc-examples.test.ts compiles those against the core only.)
  */
 export interface Script<E extends EventMap = EventMap> {
   /** Status and headers; must come first. 2xx (but 204) defaults to `content-type: text/event-stream`. */
