@@ -105,7 +105,8 @@ export function mockServer<E extends EventMap = EventMap>(handler?: Handler<E>, 
 
   const fetch = createFetch(serve);
   let EventSourceClass: typeof EventSource | undefined;
-  const resolver: Resolver = async ({ request }) => respondWith(serve, await requestInfo(request), request.signal);
+  const respond = async (request: Request, signal = request.signal) => respondWith(serve, await requestInfo(request), signal);
+  const resolver: Resolver = ({ request }) => respond(request);
   return {
     fetch,
     get EventSource() {
@@ -117,7 +118,7 @@ export function mockServer<E extends EventMap = EventMap>(handler?: Handler<E>, 
     },
     resolver,
     handler: (http, method, path) => http[method](path, resolver),
-    respond: async (request, signal = request.signal) => respondWith(serve, await requestInfo(request), signal),
+    respond,
     async listen(listenOptions) {
       const listening = await listenHttp(serve, listenOptions);
       servers.add(listening);

@@ -1,5 +1,6 @@
 // The same scripts served through msw (any method and path, msw passed in by the test) and through
 // a real node:http socket (for Playwright pages and wire tests).
+import { fileURLToPath } from 'node:url';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { createEventStream, EventSource } from 'sse-kit';
@@ -104,5 +105,36 @@ describe('through a real node:http socket', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('http://page.test');
     expect(await response.text()).toBe('data: "ok"\n\n');
     expect(server.connections).toHaveLength(1);
+  });
+});
+
+describe('through respond(request), for any router', () => {
+  it('answers a Request, with its signal, like the msw resolver', async () => {
+    const server = mockServer((s) => s.event('message', 'hi').hang());
+    const controller = new AbortController();
+    const response = await server.respond(new Request('http://sse.test/x', { method: 'PUT', body: 'b', signal: controller.signal }));
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: "hi"\n\n');
+    controller.abort();
+    await expect(reader.read()).rejects.toMatchObject({ name: 'AbortError' });
+    expect(server.connections).toMatchObject([{ method: 'PUT', body: 'b', outcome: 'abort' }]);
+  });
+});
+
+describe('dependencies', () => {
+  it('imports only sse-kit at load time, and node:http only when listen() runs: no msw', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL('../../src/testing/index.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'neutral',
+      external: ['sse-kit', 'node:*'],
+      logLevel: 'silent',
+    });
+    const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => `${i.kind} ${i.path}`));
+    expect(imports.sort()).toEqual(['dynamic-import node:http', 'import-statement sse-kit']);
   });
 });
