@@ -51,7 +51,8 @@ export default [
       external,
       output: [
         { file: `dist/${name}.js`, format: 'es', sourcemap: true },
-        { file: `dist/${name}.cjs`, format: 'cjs', sourcemap: true },
+        // require() for node:http & co in CJS: jest runs CJS in a vm where import() needs a flag.
+        { file: `dist/${name}.cjs`, format: 'cjs', sourcemap: true, dynamicImportInCjs: false },
       ],
     },
     {
