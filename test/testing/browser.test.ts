@@ -117,6 +117,7 @@ it("serves the browser's own EventSource cross-origin from listen(), resuming wi
     const page = await openTestPage();
     const events = await page.evaluate((url) => window.nativeAgainst(url), `${listening.url}/events`);
     expect(events).toEqual(['native', [1, '1'], [2, '2']]);
+    await server.connections[1]?.ended; // the page closed the stream; the socket close follows
     expect(server.connections.map((c) => [c.outcome, c.lastEventId, c.headers.origin])).toEqual([
       ['drop', undefined, origin.url],
       ['abort', '1', origin.url],
