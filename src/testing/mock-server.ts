@@ -105,7 +105,10 @@ export function mockServer<E extends EventMap = EventMap>(handler?: Handler<E>, 
 
   const fetch = createFetch(serve);
   let EventSourceClass: typeof EventSource | undefined;
-  const respond = async (request: Request, signal = request.signal) => respondWith(serve, await requestInfo(request), signal);
+  // The client aborted before the head: it reads nothing, but a rejection would make msw log an
+  // "unhandled exception" for the request.
+  const respond = async (request: Request, signal = request.signal) =>
+    respondWith(serve, await requestInfo(request), signal).catch(() => Response.error());
   const resolver: Resolver = ({ request }) => respond(request);
   return {
     fetch,

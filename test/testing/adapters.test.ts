@@ -55,6 +55,27 @@ describe('through msw', () => {
   });
 });
 
+describe('through msw, quietly', () => {
+  const msw = setupServer();
+  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
+  afterAll(() => msw.close());
+
+  it('a client that gives up before the response head leaves msw nothing to complain about', async () => {
+    const server = mockServer((s, { attempt }) => (attempt === 1 ? s.wait(10_000).event('message', 0) : s.event('message', 1)));
+    msw.use(server.handler(http, 'get', 'https://api.test/slow'));
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const errors: string[] = [];
+    const stream = createEventStream('https://api.test/slow', { connectTimeout: 50, retry: { initialDelay: 1 }, onError: (e) => errors.push(e.code) });
+    const got: unknown[] = [];
+    stream.on('message', (m) => got.push(m));
+    await vi.waitFor(() => expect(got).toEqual([1]));
+    stream.close();
+    expect([errors, server.connections[0]?.outcome]).toEqual([['TIMEOUT'], 'abort']);
+    expect(logged).not.toHaveBeenCalled();
+    logged.mockRestore();
+  });
+});
+
 describe('through a real node:http socket', () => {
   let listening: Listening | undefined;
   afterEach(() => listening?.close());
