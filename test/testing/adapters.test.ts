@@ -129,6 +129,23 @@ describe('through a real node:http socket', () => {
   });
 });
 
+describe('through the EventSource class, for apps that use EventSource directly', () => {
+  it('opens, dispatches, and reconnects after retry: with Last-Event-ID, as browsers do', async () => {
+    const server = mockServer((s, { attempt }) => (attempt === 1 ? s.retry(10).event('tick', 'a', { id: 1 }).end() : s.event('tick', 'b').hang()), {
+      encode: 'text',
+    });
+    const source = new server.EventSource('http://sse.test/events');
+    const seen: string[] = [];
+    source.onopen = () => seen.push(`open ${source.readyState}`);
+    source.onerror = () => seen.push(`error ${source.readyState}`);
+    source.addEventListener('tick', (event) => seen.push(`${event.data} ${event.lastEventId}`));
+    await vi.waitFor(() => expect(seen).toEqual(['open 1', 'a 1', 'error 0', 'open 1', 'b 1']));
+    source.close();
+    expect(await server.connections[1]?.ended).toBe('abort');
+    expect(server.connections.map((c) => c.lastEventId)).toEqual([undefined, '1']);
+  });
+});
+
 describe('through respond(request), for any router', () => {
   it('answers a Request, with its signal, like the msw resolver', async () => {
     const server = mockServer((s) => s.event('message', 'hi').hang());
