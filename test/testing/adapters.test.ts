@@ -138,7 +138,7 @@ describe('through the EventSource class, for apps that use EventSource directly'
     const seen: string[] = [];
     source.onopen = () => seen.push(`open ${source.readyState}`);
     source.onerror = () => seen.push(`error ${source.readyState}`);
-    source.addEventListener('tick', (event) => seen.push(`${event.data} ${event.lastEventId}`));
+    source.addEventListener('tick', (event: MessageEvent) => seen.push(`${event.data} ${event.lastEventId}`));
     await vi.waitFor(() => expect(seen).toEqual(['open 1', 'a 1', 'error 0', 'open 1', 'b 1']));
     source.close();
     expect(await server.connections[1]?.ended).toBe('abort');
