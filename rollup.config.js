@@ -12,7 +12,7 @@ const plugins = [nodeResolve(), esbuild({ target: 'es2022' })];
  * EventStream class, one set of error classes); optional peers stay external too.
  * Add an entry here, in package.json `exports`, and in scripts/size.mjs.
  */
-const entries = { testing: 'src/testing/index.ts' };
+const entries = { react: 'src/react/index.ts', vue: 'src/vue/index.ts', testing: 'src/testing/index.ts' };
 const external = (id) => id === 'sse-kit' || /^(react|react-dom|vue|ioredis|redis)(\/|$)/.test(id) || id.startsWith('node:');
 
 const core = 'src/index.ts';
@@ -43,6 +43,14 @@ export default [
       { file: 'dist/index.d.ts', format: 'es' },
       { file: 'dist/index.d.cts', format: 'es' },
     ],
+  },
+  // The `sse-kit` command (package.json `bin`): ESM only, no types (nothing imports it), the core
+  // external so it runs on the very dist/index.js installed beside it.
+  {
+    input: 'src/cli/index.ts',
+    plugins,
+    external,
+    output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node' },
   },
   ...Object.entries(entries).flatMap(([name, input]) => [
     {

@@ -20,10 +20,13 @@ export default defineConfig({
       suite('unit'),
       suite('mock'),
       suite('dom', 'jsdom'),
+      suite('hooks', 'jsdom'),
       suite('server'),
       suite('interop', 'node', 60_000),
       suite('browser', 'node', 60_000),
       suite('package', 'node', 120_000),
+      suite('hostile'),
+      suite('cli', 'node', 30_000),
       // The kit's own tests, and the sample app that uses it as a user would (jsdom per file).
       { extends: true, test: { name: 'testing', include: ['test/testing/**/*.test.ts', 'examples/testing-app/**/*.test.ts'] } },
     ],

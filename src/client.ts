@@ -1,123 +1,78 @@
-import { decoder } from './decode.js';
-import { defaultEventSource, defaultFetch, isHidden, isOffline, listen, timer } from './env.js';
-import {
-  DecodeError,
-  HandlerError,
-  type HttpStatusError,
-  NetworkError,
-  type RawEvent,
-  RetryExhaustedError,
-  type SSEKitError,
-  TimeoutError,
-} from './errors.js';
-import { storageKey } from './last-event-id.js';
-import { type Resolved, resolveOptions } from './options.js';
-import { isRetryable, retryDelay } from './retry-policy.js';
-import { selectTransport } from './transports/select.js';
-import type { AttemptEnd, AttemptRequest, Sink, Transport } from './transports/transport.js';
-import type {
-  CloseInfo,
-  EventMap,
-  Listener,
-  StreamEvent,
-  StreamOptions,
-  StreamState,
-  TransportName,
-} from './types.js';
-
-/** Queue of one async iterator: bounded by pausing the fetch transport's reads at HIGH_WATER. */
-interface IteratorQueue {
-  items: StreamEvent[];
-  wake: (() => void) | undefined;
-}
-const HIGH_WATER = 1024;
-
-/** One connection attempt: its abort switch, its request, and the timeout that ended it, if any. */
-interface Attempt {
-  controller: AbortController;
-  request: AttemptRequest;
-  timeout?: TimeoutError;
-  /** Set once the attempt is over or the stream closed: late callbacks from it are ignored. */
-  ended?: boolean;
-}
+import { Connection } from './connection.js';
+import { Dispatcher } from './dispatch.js';
+import { defaultEventSource, defaultFetch } from './env.js';
+import { HandlerError, type RawEvent } from './errors.js';
+import { Iterators } from './iterator.js';
+import { resolveOptions } from './options.js';
+import type { EventMap, Listener, StreamEvent, StreamOptions, StreamState, TransportName } from './types.js';
 
 /**
  * A server-sent event stream that stays connected. Create it with {@link createEventStream}.
+ * It holds the consumers (listeners, async iterators); its connection (connection.ts) holds the
+ * state machine.
  */
-export class EventStream<E extends EventMap = EventMap> {
-  readonly #o: Resolved<E>;
-  readonly #transport: Transport;
-  readonly #decode: (raw: string, type: string) => unknown;
+export class EventStream<E extends object = EventMap> {
   readonly #listeners = new Map<string, Set<Listener<unknown>>>();
-  readonly #iterators = new Set<IteratorQueue>();
-  readonly #cleanup: (() => void)[] = [];
-  #state: StreamState = 'connecting';
-  #lastEventId: string;
-  #attempt: Attempt | undefined;
-  #serverRetry: number | undefined;
-  #retries = 0;
-  #authRetried = false;
-  #paused = false;
-  #fatal: SSEKitError | undefined;
-  #wake: (() => void) | undefined;
-  #relief: (() => void) | undefined;
-  /** Bytes arrived since the last heartbeat check. A flag, not Date.now(): that cost 15% at 1-byte reads. */
-  #active = false;
-  #validating: Promise<void> | undefined;
+  readonly #any = new Set<(event: StreamEvent<E>) => void>();
+  readonly #iterators = new Iterators(() => this.close());
+  readonly #waiters: [resolve: () => void, reject: (reason: unknown) => void][] = [];
+  readonly #dispatcher: Dispatcher;
+  readonly #connection: Connection;
+  readonly #url: string;
 
   constructor(url: string | URL, options?: StreamOptions<E>) {
     const o = resolveOptions(url, options);
     o.fetch ??= defaultFetch();
     o.EventSource ??= defaultEventSource();
-    this.#o = o;
-    this.#lastEventId = o.lastEventId ?? o.storage?.get(storageKey(o.url)) ?? '';
-    this.#transport = selectTransport(o, this.#lastEventId !== '');
-    this.#decode = decoder(o.decode);
-    const signal = o.signal;
-    if (signal) {
-      const abort = () => this.close();
-      if (signal.aborted) {
-        queueMicrotask(abort);
-        return;
-      }
-      signal.addEventListener('abort', abort);
-      this.#cleanup.push(() => signal.removeEventListener('abort', abort));
-    }
-    const pause = () => this.#pause();
-    const resume = () => this.#resume();
-    this.#cleanup.push(listen('window', 'pagehide', pause), listen('window', 'pageshow', resume));
-    if (o.pauseWhenHidden) {
-      this.#paused = isHidden();
-      this.#cleanup.push(listen('document', 'visibilitychange', () => (isHidden() ? pause() : resume())));
-    }
-    this.#run().catch((error: unknown) =>
-      this.#finish({ reason: 'error', error: new NetworkError(o.url, 'Unexpected failure', error) }),
+    this.#url = o.url;
+    this.#dispatcher = new Dispatcher(
+      o.url,
+      o.decode,
+      o.schemas,
+      (raw, value) => this.#deliver(raw, value),
+      (error) => this.#connection.report(error),
     );
-  }
-
-  // A getter, so TypeScript does not narrow the state across awaits and callbacks.
-  get #closed(): boolean {
-    return this.#state === 'closed';
+    const iterators = this.#iterators;
+    this.#connection = new Connection(o, {
+      // Decode only what someone consumes: unused types cost nothing and raise no DecodeError.
+      message: (type, data, id) => {
+        if (this.#listeners.get(type)?.size || this.#any.size || iterators.size) this.#dispatcher.dispatch({ type, id, data });
+      },
+      types: () => this.#listeners.keys(),
+      backpressure: () => (iterators.size ? iterators.backpressure() : undefined),
+      paused: () => iterators.paused,
+      settled: () => this.#dispatcher.settled,
+      opened: () => {
+        for (const [resolve] of this.#waiters.splice(0)) resolve();
+      },
+      closed: (info) => {
+        const heard = iterators.size > 0 || this.#waiters.length > 0;
+        iterators.end(info.error, info.reason === 'close');
+        const reason = this.#closedReason();
+        for (const [, reject] of this.#waiters.splice(0)) reject(reason);
+        return heard;
+      },
+    });
   }
 
   /** `connecting`, `open`, `retrying`, `paused` (hidden page) or `closed`. */
   get state(): StreamState {
-    return this.#state;
+    return this.#connection.state;
   }
 
   /** The id of the last event (or id-only block) received; sent as `Last-Event-ID` on reconnect. */
   get lastEventId(): string {
-    return this.#lastEventId;
+    return this.#connection.lastEventId;
   }
 
-  /** The transport in use: `native` (the runtime's EventSource) or `fetch`. */
+  /** The transport of the current (or last) attempt: `native` (the runtime's EventSource) or `fetch`. */
   get transport(): TransportName {
-    return this.#transport.name;
+    return this.#connection.transport.name;
   }
 
   /** The resolved stream URL. */
   get url(): string {
-    return this.#o.url;
+    return this.#url;
   }
 
   /**
@@ -132,14 +87,60 @@ export class EventStream<E extends EventMap = EventMap> {
     if (!set) this.#listeners.set(type, (set = new Set()));
     const fn = listener as Listener<unknown>;
     set.add(fn);
-    this.#attempt?.request.listen?.(type);
+    this.#connection.subscribe(type);
     return () => void set.delete(fn);
+  }
+
+  /**
+   * Like {@link on}, for the next event of this type only.
+   * @example
+   * stream.once('done', () => console.log('finished'))
+   */
+  once<K extends keyof E & string>(type: K, listener: Listener<E[K], K>): () => void {
+    const off = this.on(type, (data, event) => {
+      off();
+      listener(data, event);
+    });
+    return off;
+  }
+
+  /**
+   * Listens to every event, as `{ type, data, id }`. On the native transport the browser only
+   * reports `message` and the types that have an `on()` listener.
+   * @example
+   * stream.onAny(({ type, data }) => console.log(type, data))
+   */
+  onAny(listener: (event: StreamEvent<E>) => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError('sse-kit: onAny listener must be a function');
+    this.#any.add(listener);
+    return () => void this.#any.delete(listener);
+  }
+
+  /**
+   * Resolves when the stream is open (at once if it is); rejects with the error that closed it,
+   * or an `AbortError` if it closed without one.
+   * @example
+   * await stream.opened()
+   */
+  opened(): Promise<void> {
+    const { state } = this.#connection;
+    if (state === 'open') return Promise.resolve();
+    if (state === 'closed') return Promise.reject(this.#closedReason());
+    return new Promise((resolve, reject) => this.#waiters.push([resolve, reject]));
+  }
+
+  /**
+   * Drops the current connection (or pending retry) and connects again at once, resuming from
+   * `lastEventId`, with a fresh retry budget: after a login, or a network change the browser
+   * missed. Does nothing on a closed or paused stream.
+   */
+  reconnect(): void {
+    this.#connection.reconnect();
   }
 
   /** Closes the stream for good: aborts the request, cancels a pending retry. Idempotent. */
   close(): void {
-    for (const queue of this.#iterators) queue.items.length = 0;
-    this.#finish({ reason: 'close' });
+    this.#connection.close({ reason: 'close' });
   }
 
   /**
@@ -149,313 +150,42 @@ export class EventStream<E extends EventMap = EventMap> {
    * for await (const { type, data } of stream) if (type === 'done') break
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<StreamEvent<E>> {
-    const queue: IteratorQueue = { items: [], wake: undefined };
-    this.#iterators.add(queue);
-    const iterator: AsyncIterableIterator<StreamEvent<E>> = {
-      next: async () => {
-        for (;;) {
-          const value = queue.items.shift() as StreamEvent<E> | undefined;
-          if (value) {
-            if (this.#relief && queue.items.length < HIGH_WATER / 2) this.#relieve();
-            return { value, done: false };
-          }
-          if (this.#closed) {
-            this.#iterators.delete(queue);
-            if (this.#fatal) throw this.#fatal;
-            return { value: undefined, done: true };
-          }
-          // The waker clears itself: otherwise every later event would call a settled resolver
-          // (measured: the top line of the for-await profile, 0.27× → 0.46× of the bare loop).
-          await new Promise<void>((resolve) => {
-            queue.wake = () => {
-              queue.wake = undefined;
-              resolve();
-            };
-          });
-        }
-      },
-      return: async () => {
-        this.#iterators.delete(queue);
-        this.close();
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return this.#iterators.create<E>();
   }
 
-  async #run(): Promise<void> {
-    const o = this.#o;
-    while (!this.#closed) {
-      if (this.#paused) {
-        this.#setState('paused');
-        await this.#until(() => undefined);
-        continue;
-      }
-      const end = await this.#connect();
-      if (this.#closed) return;
-      if (end.kind === 'aborted' && !this.#attempt?.timeout) continue; // paused
-      const error = end.kind === 'error' ? end.error : this.#attempt?.timeout;
-      this.#attempt = undefined;
-      // Events still in async validation are delivered before the stream ends or retries.
-      await this.#validating;
-      if (this.#closed) return;
-      if (end.kind === 'no-content') return this.#finish({ reason: 'no-content' });
-      if (!error && !o.reconnectOnEnd) return this.#finish({ reason: 'end' });
-      if (error) {
-        const status = (error as HttpStatusError).status;
-        if ((status === 401 || status === 403) && o.onUnauthorized && !this.#authRetried) {
-          // Let the app refresh its token, then retry once at once; the headers function sends the new one.
-          this.#authRetried = true;
-          try {
-            await o.onUnauthorized(error);
-          } catch {
-            return this.#finish({ reason: 'error', error });
-          }
-          continue;
-        }
-        if (!isRetryable(error) || o.retry.shouldRetry?.(error, this.#retries + 1) === false) {
-          return this.#finish({ reason: 'error', error });
-        }
-        this.#report(error);
-        if (this.#closed) return; // onError may have called close()
-      }
-      if (++this.#retries > o.retry.maxAttempts) {
-        return this.#finish({ reason: 'error', error: new RetryExhaustedError(o.url, o.retry.maxAttempts, error) });
-      }
-      const delay = retryDelay(o.retry, this.#retries - 1, this.#serverRetry, (error as HttpStatusError)?.retryAfter);
-      this.#setState('retrying');
-      if (this.#closed) return;
-      this.#emit(o.onRetry, { attempt: this.#retries, delay, error });
-      if (this.#closed) return; // onStateChange or onRetry may have called close(): arm no timer
-      // Not unref'd: a Node process waiting to reconnect should stay alive.
-      await this.#until((wake) => setTimeout(wake, delay));
-      // Offline: wait for the network instead of spending attempts that cannot succeed.
-      while (isOffline() && this.#state === 'retrying') {
-        await this.#until((wake) => listen('window', 'online', wake));
-      }
-    }
+  // A getter, so TypeScript does not narrow the state across callbacks.
+  get #closed(): boolean {
+    return this.#connection.state === 'closed';
   }
 
-  /** Waits until `arm`'s callback fires or something (close, pause, resume) wakes the loop. */
-  #until(arm: (wake: () => void) => unknown): Promise<void> {
-    return new Promise((resolve) => {
-      const disarm = arm(() => this.#wake?.());
-      this.#wake = () => {
-        this.#wake = undefined;
-        if (typeof disarm === 'function') disarm();
-        else clearTimeout(disarm as ReturnType<typeof setTimeout>);
-        resolve();
-      };
-    });
-  }
-
-  async #connect(): Promise<AttemptEnd> {
-    const o = this.#o;
-    this.#setState('connecting');
-    const controller = new AbortController();
-    let headers: Headers;
-    let body: BodyInit | undefined;
-    try {
-      headers = new Headers(typeof o.headers === 'function' ? await o.headers() : o.headers);
-      body = typeof o.body === 'function' ? o.body() : o.body;
-    } catch (cause) {
-      return { kind: 'error', error: new NetworkError(o.url, 'The headers or body option threw', cause) };
-    }
-    if (this.#state !== 'connecting' || this.#paused) return { kind: 'aborted' };
-    const request: AttemptRequest = {
-      ...o,
-      fetch: o.fetch,
-      EventSource: o.EventSource,
-      headers,
-      body,
-      credentials: o.credentials,
-      lastEventId: this.#lastEventId,
-      flushIncompleteEvent: o.flushIncompleteEvent === true,
-      signal: controller.signal,
-      types: this.#listeners.keys(),
-    };
-    const attempt: Attempt = { controller, request };
-    this.#attempt = attempt;
-    const timeout = (phase: 'connect' | 'heartbeat', ms: number) => {
-      attempt.timeout = new TimeoutError(o.url, phase, ms);
-      controller.abort();
-    };
-    const connectTimer = o.connectTimeout && timer(() => timeout('connect', o.connectTimeout), o.connectTimeout);
-    let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
-    // Checked every quarter period rather than re-armed per chunk: a stall is detected between
-    // heartbeatTimeout and 1.25 × heartbeatTimeout after the last byte, never sooner.
-    const tick = o.heartbeatTimeout / 4;
-    let idle = 0;
-    const checkHeartbeat = () => {
-      if (this.#active || this.#relief) idle = 0;
-      else idle += tick;
-      this.#active = false;
-      if (idle >= o.heartbeatTimeout) timeout('heartbeat', o.heartbeatTimeout);
-      else heartbeatTimer = timer(checkHeartbeat, tick);
-    };
-    const sink = this.#sink(attempt, () => {
-      clearTimeout(connectTimer || undefined);
-      // The native transport cannot see comments (heartbeats), so only fetch detects stalls.
-      if (o.heartbeatTimeout && this.#transport.name === 'fetch') heartbeatTimer = timer(checkHeartbeat, tick);
-    });
-    try {
-      return await this.#transport.connect(request, sink);
-    } finally {
-      attempt.ended = true;
-      clearTimeout(connectTimer || undefined);
-      clearTimeout(heartbeatTimer);
-    }
-  }
-
-  #sink(attempt: Attempt, opened: () => void): Sink {
-    const o = this.#o;
-    // A property read, not a comparison chain: this runs for every event.
-    const live = () => !attempt.ended;
-    return {
-      open: (status, url) => {
-        if (!live()) return;
-        this.#authRetried = false;
-        this.#active = true;
-        opened();
-        this.#setState('open');
-        this.#emit(o.onOpen, { status, url, transport: this.#transport.name });
-      },
-      activity: () => {
-        this.#active = true;
-      },
-      id: (id) => {
-        if (!live()) return;
-        this.#lastEventId = id;
-        try {
-          o.storage?.set(storageKey(o.url), id);
-        } catch {
-          // Storage full or denied: resume within this page still works.
-        }
-      },
-      retry: (ms) => {
-        this.#serverRetry = ms;
-      },
-      message: (type, data) => {
-        if (!live()) return;
-        this.#retries = 0;
-        this.#dispatch({ type, id: this.#lastEventId, data });
-      },
-      error: (error) => this.#report(error),
-      backpressure: () => {
-        if (!this.#iterators.size) return undefined;
-        for (const queue of this.#iterators) {
-          if (queue.items.length >= HIGH_WATER) return new Promise((resolve) => (this.#relief = resolve));
-        }
-        return undefined;
-      },
-    };
-  }
-
-  #relieve(): void {
-    this.#active = true;
-    this.#relief?.();
-    this.#relief = undefined;
-  }
-
-  #dispatch(raw: RawEvent): void {
-    const listeners = this.#listeners.get(raw.type);
-    // Decode only what someone consumes: unused types cost nothing and raise no DecodeError.
-    if (!listeners?.size && !this.#iterators.size) return;
-    let value: unknown;
-    try {
-      value = this.#decode(raw.data, raw.type);
-    } catch (cause) {
-      return this.#report(new DecodeError(this.#o.url, raw, cause));
-    }
-    const schema = this.#o.schemas?.[raw.type];
-    if (!schema && !this.#validating) return this.#deliver(raw, value, listeners);
-    // Validation may be async; later events wait behind it so order is kept.
-    const validated = schema ? schema['~standard'].validate(value) : { value };
-    const settle = (result: { value?: unknown; issues?: readonly unknown[] }) => {
-      if (result.issues) this.#report(new DecodeError(this.#o.url, raw, undefined, result.issues));
-      else this.#deliver(raw, result.value, listeners);
-    };
-    if (!(validated instanceof Promise) && !this.#validating) return settle(validated);
-    const chain: Promise<void> = (this.#validating ?? Promise.resolve())
-      .then(() => validated)
-      .then(settle, (cause) => this.#report(new DecodeError(this.#o.url, raw, cause)))
-      .then(() => {
-        if (this.#validating === chain) this.#validating = undefined;
-      });
-    this.#validating = chain;
-  }
-
-  #deliver(raw: RawEvent, value: unknown, listeners: Set<Listener<unknown>> | undefined): void {
+  #deliver(raw: RawEvent, value: unknown): void {
     if (this.#closed) return;
+    const listeners = this.#listeners.get(raw.type);
     if (listeners) {
       for (const listener of listeners) {
         if (this.#closed) return;
         try {
           listener(value, raw);
         } catch (cause) {
-          this.#report(new HandlerError(this.#o.url, raw, cause));
+          this.#connection.report(new HandlerError(this.#url, cause, raw));
         }
       }
     }
-    if (!this.#iterators.size) return; // for…of on an empty Set still allocates an iterator
-    for (const queue of this.#iterators) {
-      queue.items.push({ type: raw.type, data: value, id: raw.id });
-      queue.wake?.();
+    if (!this.#any.size && !this.#iterators.size) return;
+    const event = { type: raw.type, data: value, id: raw.id } as StreamEvent<E>;
+    for (const listener of this.#any) {
+      if (this.#closed) return;
+      try {
+        listener(event);
+      } catch (cause) {
+        this.#connection.report(new HandlerError(this.#url, cause, raw));
+      }
     }
+    this.#iterators.push(event);
   }
 
-  #pause(): void {
-    if (this.#closed || this.#paused) return;
-    this.#paused = true;
-    this.#attempt?.controller.abort();
-    this.#wake?.();
-  }
-
-  #resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
-    this.#wake?.();
-  }
-
-  #finish(info: CloseInfo): void {
-    if (this.#closed) return;
-    if (info.error) {
-      this.#fatal = info.error;
-      this.#report(info.error);
-    }
-    this.#setState('closed');
-    if (this.#attempt) this.#attempt.ended = true;
-    this.#attempt?.controller.abort();
-    this.#wake?.();
-    this.#relieve();
-    for (const off of this.#cleanup.splice(0)) off();
-    for (const queue of this.#iterators) queue.wake?.();
-    this.#emit(this.#o.onClose, info);
-  }
-
-  #setState(state: StreamState): void {
-    const previous = this.#state;
-    if (previous === state || previous === 'closed') return; // closed is final
-    this.#state = state;
-    this.#emit(this.#o.onStateChange, state, previous);
-  }
-
-  #report(error: SSEKitError): void {
-    try {
-      this.#o.onError?.(error);
-    } catch {
-      // An onError that throws has nowhere left to report to.
-    }
-  }
-
-  /** Calls a lifecycle callback; a throw becomes a HandlerError instead of breaking the stream. */
-  #emit<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
-    try {
-      callback?.(...args);
-    } catch (cause) {
-      this.#report(new HandlerError(this.#o.url, { type: this.#state, id: this.#lastEventId, data: '' }, cause));
-    }
+  #closedReason(): unknown {
+    return this.#connection.fatal ?? new DOMException('The stream was closed before it opened', 'AbortError');
   }
 }
 
@@ -466,7 +196,7 @@ export class EventStream<E extends EventMap = EventMap> {
  * const stream = createEventStream<Events>('/events')
  * stream.on('tick', (tick) => console.log(tick.n))
  */
-export function createEventStream<E extends EventMap = EventMap>(
+export function createEventStream<E extends object = EventMap>(
   url: string | URL,
   options?: StreamOptions<E>,
 ): EventStream<E> {

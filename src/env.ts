@@ -29,3 +29,26 @@ export function timer(fn: () => void, ms: number): ReturnType<typeof setTimeout>
   (t as { unref?: () => void }).unref?.();
   return t;
 }
+
+/** True when `url` has the page's origin (so a request to it needs no CORS preflight). */
+export const isSameOrigin = (url: string): boolean => new URL(url).origin === g.location?.origin;
+
+/**
+ * Runs `fn` after `delay`, then, if the browser is offline, once it is online again (attempts
+ * that cannot succeed are not spent). Not unref'd: a Node process waiting to reconnect stays alive.
+ * @returns a function that cancels whichever wait is pending.
+ */
+export function afterDelayOnline(delay: number, fn: () => void): () => void {
+  let cancel: () => void;
+  const fire = () => {
+    if (!isOffline()) return fn();
+    const off = listen('window', 'online', () => {
+      off();
+      fire();
+    });
+    cancel = off;
+  };
+  const timer = setTimeout(fire, delay);
+  cancel = () => clearTimeout(timer);
+  return () => cancel();
+}

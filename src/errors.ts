@@ -9,9 +9,18 @@ export type ErrorCode =
   | 'HANDLER'
   | 'RETRY_EXHAUSTED';
 
+/** The URL for a message: query values replaced by `***` (they often carry tokens). */
+export function redact(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const hash = url.indexOf('#', query);
+  const end = hash < 0 ? url.length : hash;
+  return url.slice(0, query) + url.slice(query, end).replace(/=[^&]*/g, '=***') + url.slice(end);
+}
+
 /**
  * Base class of every failure sse-kit reports. The original failure, when there is one, is kept as
- * `cause`; `url` is the stream's URL.
+ * `cause`; `url` is the stream's URL. Messages show the URL with query values redacted.
  * @example
  * if (isSSEKitError(error, 'HTTP_STATUS')) console.log(error.status)
  */
@@ -29,8 +38,9 @@ export class SSEKitError extends Error {
 }
 
 /**
- * The server answered with a status that is not 200/204. `retryable` is true for 408, 425, 429
- * and 5xx; `retryAfter` holds the server's `Retry-After` in milliseconds when it sent one.
+ * The server answered with a status that does not open a stream: not 2xx (a 3xx too, with
+ * `redirect: 'error'`; 0 for a browser's opaque redirect). `retryable` is true for 408, 425, 429 and
+ * 5xx; `retryAfter` holds the server's `Retry-After` in milliseconds when it sent one.
  */
 export class HttpStatusError extends SSEKitError {
   readonly status: number;
@@ -39,8 +49,8 @@ export class HttpStatusError extends SSEKitError {
   readonly body: string;
   /** `Retry-After` converted to milliseconds, if present and valid. */
   readonly retryAfter: number | undefined;
-  constructor(url: string, status: number, body: string, retryAfter?: number) {
-    super('HTTP_STATUS', `HTTP ${status} from ${url}${body ? `: ${body.slice(0, 120)}` : ''}`, url);
+  constructor(url: string, status: number, body: string, retryAfter?: number, cause?: unknown) {
+    super('HTTP_STATUS', `HTTP ${status} from ${redact(url)}${body ? `: ${body.slice(0, 120)}` : ''}`, url, cause);
     this.name = 'HttpStatusError';
     this.status = status;
     this.body = body;
@@ -53,7 +63,7 @@ export class HttpStatusError extends SSEKitError {
 export class ContentTypeError extends SSEKitError {
   readonly contentType: string;
   constructor(url: string, contentType: string) {
-    super('CONTENT_TYPE', `Expected text/event-stream from ${url}, got "${contentType}"`, url);
+    super('CONTENT_TYPE', `Expected text/event-stream from ${redact(url)}, got "${contentType}"`, url);
     this.name = 'ContentTypeError';
     this.contentType = contentType;
   }
@@ -62,7 +72,7 @@ export class ContentTypeError extends SSEKitError {
 /** The connection failed or dropped (DNS, refused, reset, CORS, the native EventSource erroring). */
 export class NetworkError extends SSEKitError {
   constructor(url: string, message: string, cause?: unknown) {
-    super('NETWORK', `${message} (${url})`, url, cause);
+    super('NETWORK', `${message} (${redact(url)})`, url, cause);
     this.name = 'NetworkError';
   }
 }
@@ -72,7 +82,7 @@ export class TimeoutError extends SSEKitError {
   readonly phase: 'connect' | 'heartbeat';
   readonly timeout: number;
   constructor(url: string, phase: 'connect' | 'heartbeat', timeout: number) {
-    super('TIMEOUT', `No ${phase === 'connect' ? 'response' : 'data'} from ${url} for ${timeout} ms`, url);
+    super('TIMEOUT', `No ${phase === 'connect' ? 'response' : 'data'} from ${redact(url)} for ${timeout} ms`, url);
     this.name = 'TimeoutError';
     this.phase = phase;
     this.timeout = timeout;
@@ -95,7 +105,7 @@ export class DecodeError extends SSEKitError {
   /** Schema issues, when a schema rejected the event. */
   readonly issues: readonly unknown[] | undefined;
   constructor(url: string, event: RawEvent, cause?: unknown, issues?: readonly unknown[]) {
-    super('DECODE', `Could not decode "${event.type}" event${event.id ? ` ${event.id}` : ''} from ${url}`, url, cause);
+    super('DECODE', `Could not decode "${event.type}" event${event.id ? ` ${event.id}` : ''} from ${redact(url)}`, url, cause);
     this.name = 'DecodeError';
     this.event = event;
     this.issues = issues;
@@ -106,19 +116,27 @@ export class DecodeError extends SSEKitError {
 export class EventTooLargeError extends SSEKitError {
   readonly limit: number;
   constructor(url: string, limit: number) {
-    super('EVENT_TOO_LARGE', `An event from ${url} exceeded maxEventSize (${limit}); the stream was closed`, url);
+    super('EVENT_TOO_LARGE', `An event from ${redact(url)} exceeded maxEventSize (${limit}); the stream was closed`, url);
     this.name = 'EventTooLargeError';
     this.limit = limit;
   }
 }
 
-/** A listener threw. The error is kept as `cause`; other listeners and the stream go on. */
+/**
+ * Code you gave sse-kit threw: an event listener (`event` is the event it was handling) or a
+ * callback such as `onOpen` or `storage.get` (`callback` names it). The throw is kept as `cause`;
+ * other listeners and the stream go on.
+ */
 export class HandlerError extends SSEKitError {
-  readonly event: RawEvent;
-  constructor(url: string, event: RawEvent, cause: unknown) {
-    super('HANDLER', `A listener for "${event.type}" threw`, url, cause);
+  /** The event the listener was handling; undefined for a callback. */
+  readonly event: RawEvent | undefined;
+  /** The option that threw (`onOpen`, `storage.get`, `retry.shouldRetry`…); undefined for a listener. */
+  readonly callback: string | undefined;
+  constructor(url: string, cause: unknown, event?: RawEvent, callback?: string) {
+    super('HANDLER', `${event ? `A listener for "${event.type}"` : callback} threw`, url, cause);
     this.name = 'HandlerError';
     this.event = event;
+    this.callback = callback;
   }
 }
 
@@ -126,7 +144,7 @@ export class HandlerError extends SSEKitError {
 export class RetryExhaustedError extends SSEKitError {
   readonly attempts: number;
   constructor(url: string, attempts: number, cause: unknown) {
-    super('RETRY_EXHAUSTED', `Gave up on ${url} after ${attempts} reconnection attempts`, url, cause);
+    super('RETRY_EXHAUSTED', `Gave up on ${redact(url)} after ${attempts} reconnection attempts`, url, cause);
     this.name = 'RetryExhaustedError';
     this.attempts = attempts;
   }

@@ -8,34 +8,42 @@
 // so in a browser such a stream is reestablished where the native one fails. In Node a pending
 // reconnection keeps the process alive until close(), as an open socket does.
 import { defaultFetch } from './env.js';
+import { idHeaderValue, idRoute } from './last-event-id.js';
 import { fetchTransport } from './transports/fetch.js';
 import type { AttemptEnd, AttemptRequest, Sink } from './transports/transport.js';
-import type { FetchLike } from './types.js';
+import type { BodyLike, FetchLike, HeadersLike } from './types.js';
 
 const CONNECTING = 0, OPEN = 1, CLOSED = 2;
 
 /** What `new EventSource(url, init)` accepts: the standard `withCredentials`, plus what browsers cannot send. */
 export interface EventSourceInit {
   /** Send credentials cross-origin (`credentials: 'include'`), as the standard option does. @defaultValue false */
-  withCredentials?: boolean;
+  withCredentials?: boolean | undefined;
   /** Extra request headers, sent on every connection. `Accept` is always `text/event-stream`. */
-  headers?: HeadersInit;
+  headers?: HeadersLike | undefined;
   /** HTTP method. @defaultValue 'GET' */
-  method?: string;
+  method?: string | undefined;
   /** Request body (needs a method other than GET); sent again on every reconnection, so not a one-shot stream. */
-  body?: BodyInit;
+  body?: BodyLike | undefined;
   /** The `fetch` to connect with. @defaultValue globalThis.fetch */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Reconnection time in milliseconds until the server sends `retry:`. @defaultValue 3000 (Chrome, Safari, undici) */
-  reconnectionTime?: number;
+  reconnectionTime?: number | undefined;
   /** Largest event, in characters; a bigger one fails the connection instead of growing memory. @defaultValue 16 MiB */
-  maxEventSize?: number;
+  maxEventSize?: number | undefined;
 }
 
 type Handler<E extends Event> = ((this: EventSource, event: E) => unknown) | null;
-type Listener = EventListenerOrEventListenerObject | ((this: EventSource, event: MessageEvent) => unknown) | null;
-type Events = EventSourceEventMap;
-type Options = boolean | AddEventListenerOptions;
+// Local shapes rather than the DOM's EventListenerOrEventListenerObject, EventSourceEventMap and
+// AddEventListenerOptions: @types/node declares none of them, and these types are published.
+type Listener = ((this: EventSource, event: MessageEvent) => unknown) | { handleEvent(event: MessageEvent): unknown } | null;
+/** The events an EventSource fires, as the DOM's `EventSourceEventMap` lists them. */
+interface Events {
+  open: Event;
+  message: MessageEvent;
+  error: Event;
+}
+type Options = boolean | { capture?: boolean | undefined; once?: boolean | undefined; passive?: boolean | undefined; signal?: AbortSignal | undefined };
 type Request = Pick<AttemptRequest, 'url' | 'method' | 'body' | 'maxEventSize'> & { headers?: HeadersInit };
 
 /**
@@ -126,7 +134,7 @@ export class EventSource extends EventTarget {
     super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
   }
   /** Removes a listener added with `addEventListener`. */
-  override removeEventListener(type: string, listener: Listener, options?: boolean | EventListenerOptions): void {
+  override removeEventListener(type: string, listener: Listener, options?: boolean | { capture?: boolean | undefined }): void {
     super.removeEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
   }
 
@@ -179,7 +187,7 @@ export class EventSource extends EventTarget {
         this.#queue(() => this.dispatchEvent(event));
       },
       // Events wait as tasks: nothing to pause, and no stall detection in the standard.
-      activity: () => {}, error: () => {}, backpressure: () => undefined,
+      activity: () => {}, backpressure: () => undefined, types: () => {}, reconnecting: () => false,
     };
     const request: AttemptRequest = {
       ...this.#request,
@@ -189,10 +197,10 @@ export class EventSource extends EventTarget {
       credentials: this.#withCredentials ? 'include' : undefined,
       // "If the EventSource object's last event ID string is not the empty string, [...] Set
       // (`Last-Event-ID`, lastEventIDValue) in request's header list" (its UTF-8 bytes).
-      lastEventId: this.#lastEventId,
+      lastEventId: idRoute(this.#lastEventId) === 'header' ? idHeaderValue(this.#lastEventId) : '',
       // "If the file ends in the middle of an event, [...] the incomplete event is not dispatched."
       flushIncompleteEvent: false,
-      lastEventIdParam: false, signal: controller.signal, fetch, EventSource: undefined, types: [],
+      signal: controller.signal, fetch, redirect: 'follow', opens: (status) => status >= 200 && status < 300,
     };
     fetchTransport
       .connect(request, sink)

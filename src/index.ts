@@ -15,11 +15,14 @@ export {
 } from './errors.js';
 export type { ErrorByCode, ErrorCode, RawEvent } from './errors.js';
 export type {
+  BodyLike,
   BodyOption,
   CloseInfo,
+  CredentialsLike,
   EventMap,
   EventSourceLike,
   FetchLike,
+  HeadersLike,
   HeadersOption,
   IdStorage,
   Listener,

@@ -1,12 +1,15 @@
-import type { EventMap, RetryOptions, StreamOptions } from './types.js';
+import { storageKey } from './last-event-id.js';
+import type { EventMap, RetryOptions, StandardSchemaV1, StreamOptions } from './types.js';
 
 /** Every retry option, resolved. */
 export type RetryPolicy = Required<Omit<RetryOptions, 'shouldRetry'>> & Pick<RetryOptions, 'shouldRetry'>;
 
 /** Options after validation: defaults applied, URL resolved. */
-export interface Resolved<E extends EventMap = EventMap>
-  extends Omit<StreamOptions<E>, 'retry' | 'method' | 'heartbeatTimeout' | 'connectTimeout' | 'maxEventSize'> {
+export interface Resolved<E extends object = EventMap>
+  extends Omit<StreamOptions<E>, 'retry' | 'method' | 'heartbeatTimeout' | 'connectTimeout' | 'maxEventSize' | 'schemas'> {
   url: string;
+  /** Looked up by the type on the wire, any string (an interface event map has no string index). */
+  schemas?: Partial<Record<string, StandardSchemaV1>> | undefined;
   method: string;
   retry: RetryPolicy;
   heartbeatTimeout: number;
@@ -14,6 +17,8 @@ export interface Resolved<E extends EventMap = EventMap>
   maxEventSize: number;
   lastEventIdParam: string | false;
   reconnectOnEnd: boolean;
+  redirect: 'follow' | 'error';
+  storageKey: string;
 }
 
 const DEFAULTS = Object.freeze({
@@ -24,24 +29,30 @@ const DEFAULTS = Object.freeze({
   connectTimeout: 15_000,
   lastEventIdParam: 'lastEventId',
   maxEventSize: 16 * 2 ** 20,
+  redirect: 'follow',
   retry: Object.freeze({ initialDelay: 1000, maxDelay: 30_000, factor: 2, jitter: 'full', maxAttempts: Infinity }),
 } as const);
 
 // Listing every option here makes the compiler flag one that skips validation.
 const CHECKS: { [K in keyof StreamOptions]-?: (value: unknown) => boolean } = {
   transport: (v) => v === 'auto' || v === 'native' || v === 'fetch',
-  method: (v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v),
-  body: () => true,
-  headers: (v) => typeof v === 'object' || typeof v === 'function',
+  // A token, and not one fetch forbids (CONNECT, TRACE, TRACK) or HEAD (no body, so no stream).
+  method: (v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v) && !/^(connect|trace|track|head)$/i.test(v),
+  // A plain object or array would be sent as "[object Object]": a forgotten JSON.stringify.
+  body: (v) => isObject(v) ? !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype) : typeof v === 'string' || typeof v === 'function',
+  headers: (v) => (typeof v === 'object' && v !== null) || typeof v === 'function',
   credentials: (v) => v === 'omit' || v === 'same-origin' || v === 'include',
   decode: (v) => v === 'json' || v === 'text' || typeof v === 'function',
-  schemas: (v) => typeof v === 'object' && v !== null,
-  retry: (v) => typeof v === 'object' && v !== null,
+  schemas: isObject,
+  retry: isObject,
   heartbeatTimeout: isDuration,
   connectTimeout: isDuration,
-  lastEventId: (v) => typeof v === 'string',
+  // CR, LF or NUL could never be sent back (nor come from a server): a caller's bug.
+  lastEventId: (v) => typeof v === 'string' && !/[\r\n\0]/.test(v),
   lastEventIdParam: (v) => v === false || (typeof v === 'string' && v !== ''),
   storage: (v) => typeof (v as { get?: unknown })?.get === 'function' && typeof (v as { set?: unknown }).set === 'function',
+  storageKey: (v) => typeof v === 'string' && v !== '',
+  redirect: (v) => v === 'follow' || v === 'error',
   maxEventSize: (v) => Number.isInteger(v) && (v as number) > 0,
   signal: (v) => typeof (v as AbortSignal)?.addEventListener === 'function',
   fetch: isFunction,
@@ -66,6 +77,12 @@ const RETRY_CHECKS: { [K in keyof RetryOptions]-?: (value: unknown) => boolean }
   shouldRetry: isFunction,
 };
 
+const NUMERIC = new Set(['heartbeatTimeout', 'connectTimeout', 'maxEventSize', 'initialDelay', 'maxDelay', 'factor', 'maxAttempts']);
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null;
+}
+
 function isFunction(v: unknown): boolean {
   return typeof v === 'function';
 }
@@ -81,7 +98,8 @@ function check<T extends object>(checks: { [K in keyof T]-?: (v: unknown) => boo
     const ok = checks[key];
     if (!ok) throw new TypeError(`sse-kit: unknown option "${prefix}${key}"`);
     if (!ok(value)) {
-      const Err = typeof value === 'number' ? RangeError : TypeError;
+      // RangeError for a number out of range where a number belongs; TypeError for the wrong kind.
+      const Err = typeof value === 'number' && NUMERIC.has(key) ? RangeError : TypeError;
       throw new Err(`sse-kit: invalid option "${prefix}${key}": ${describe(value)}`);
     }
   }
@@ -92,7 +110,7 @@ function describe(value: unknown): string {
 }
 
 /** Resolves `url` against the page (if any) and validates every option; throws TypeError/RangeError naming the culprit. */
-export function resolveOptions<E extends EventMap>(
+export function resolveOptions<E extends object>(
   url: string | URL,
   options: StreamOptions<E> = {},
   base: string | undefined = globalThis.document?.baseURI ?? globalThis.location?.href,
@@ -129,6 +147,7 @@ export function resolveOptions<E extends EventMap>(
     method,
     retry: { ...DEFAULTS.retry, ...defined(options.retry ?? {}) },
     reconnectOnEnd: options.reconnectOnEnd ?? method === 'GET',
+    storageKey: options.storageKey ?? storageKey(href),
   } as Resolved<E>;
 }
 

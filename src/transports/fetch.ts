@@ -1,18 +1,17 @@
 import { createParser } from 'eventsource-parser';
 import { ContentTypeError, EventTooLargeError, HttpStatusError, NetworkError } from '../errors.js';
 import { timer as setTimer } from '../env.js';
-import { idHeaderValue } from '../last-event-id.js';
 import { parseRetryAfter } from '../retry-policy.js';
 import type { AttemptEnd, AttemptRequest, Sink, Transport } from './transport.js';
 
 /** Streams with `fetch` and parses the bytes itself: headers, any method, a body, status codes. */
-export const fetchTransport: Transport = { name: 'fetch', connect };
+export const fetchTransport: Transport = { name: 'fetch', seesComments: true, connect };
 
 async function connect(req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
   const { url, headers, signal } = req;
   // Exactly this value: msw's sse() and some servers match on it.
   headers.set('accept', 'text/event-stream');
-  if (req.lastEventId) headers.set('last-event-id', idHeaderValue(req.lastEventId));
+  if (req.lastEventId) headers.set('last-event-id', req.lastEventId);
   let response: Response;
   try {
     response = await req.fetch!(url, {
@@ -22,7 +21,8 @@ async function connect(req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
       credentials: req.credentials,
       // Not a Cache-Control header: that one is not CORS-safelisted and costs a preflight.
       cache: 'no-store',
-      redirect: 'follow',
+      // `manual` shows a redirect as a 3xx (Node) or an opaque redirect (browsers): never followed.
+      redirect: req.redirect === 'error' ? 'manual' : 'follow',
       signal,
       // Required by fetch for a ReadableStream body (undici, Chromium); ignored for other bodies.
       ...(req.body === undefined ? {} : { duplex: 'half' }),
@@ -32,7 +32,7 @@ async function connect(req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
   }
   const { status } = response;
   if (status === 204) return { kind: 'no-content' };
-  if (status < 200 || status > 299) {
+  if (!req.opens(status)) {
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
     return { kind: 'error', error: new HttpStatusError(url, status, await excerpt(response), retryAfter) };
   }
@@ -50,10 +50,16 @@ async function read(body: ReadableStream<Uint8Array>, req: AttemptRequest, sink:
   const { signal, maxEventSize } = req;
   let tooLarge: EventTooLargeError | undefined;
   const parser = createParser({
-    onEvent: (event) => sink.message(event.event ?? 'message', event.data),
+    onEvent: (event) => {
+      // maxBufferSize bounds only a line still being buffered: a whole event that arrives in one
+      // read would pass. Checking the data too makes the limit independent of TCP chunking.
+      if (event.data.length > maxEventSize) tooLarge ??= new EventTooLargeError(req.url, maxEventSize);
+      if (!tooLarge) sink.message(event.event ?? 'message', event.data);
+    },
     onId: sink.id,
     onRetry: sink.retry,
-    maxBufferSize: maxEventSize,
+    // The buffer holds a whole line: room for the field name, `: ` and a CR besides the data.
+    maxBufferSize: maxEventSize + 16,
     // Unknown fields and a bad `retry:` are ignored per spec. An oversized event ends the stream:
     // the parser cannot tell where the event ends, so skipping it could silently drop the next ones.
     onError: (error) => {

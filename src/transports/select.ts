@@ -5,8 +5,8 @@ import type { Transport } from './transport.js';
 
 /**
  * Picks the transport. `auto` takes native `EventSource` only when it can do the whole job: the
- * runtime has one, a plain GET with no body and no custom headers, and resume can work (no id yet,
- * or the id can travel in `lastEventIdParam`). Everything else needs fetch.
+ * runtime has one, a plain GET with no body and no custom headers, redirects followed, and resume
+ * can work (no id yet, or the id can travel in `lastEventIdParam`). Everything else needs fetch.
  */
 export function selectTransport(o: Resolved, hasId: boolean): Transport {
   const why =
@@ -16,11 +16,13 @@ export function selectTransport(o: Resolved, hasId: boolean): Transport {
         ? 'a body'
         : o.headers !== undefined
           ? 'custom headers'
-          : hasId && !o.lastEventIdParam
-            ? 'a last event id and lastEventIdParam: false'
-            : !o.EventSource
-              ? 'no EventSource in this runtime'
-              : '';
+          : o.redirect === 'error'
+            ? 'redirect: "error"'
+            : hasId && !o.lastEventIdParam
+              ? 'a last event id and lastEventIdParam: false'
+              : !o.EventSource
+                ? 'no EventSource in this runtime'
+                : '';
   if (o.transport === 'native' && why) {
     throw new TypeError(`sse-kit: transport "native" is unavailable (${why}); use "fetch" or "auto"`);
   }

@@ -12,8 +12,8 @@ import { EXPECTED_CONSOLE, idParam, run, startRun, watchRequests } from './strea
 
 const SERVERS: BackendName[] = ['express', 'go'];
 const TOKEN = 'browser-token';
-/** Every reconnect waits the server's `retry:`; 50 ms keeps the resume tests short. */
-const RETRY_MS = 50;
+/** Every reconnect waits the server's `retry:`; 250 ms (sse-kit's floor for it) keeps the resume tests short. */
+const RETRY_MS = 250;
 const tick = (n: number) => ({ type: 'tick', data: { n }, id: String(n) });
 const ticks = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => tick(from + i));
 /**
@@ -76,8 +76,8 @@ describe.each(SERVERS)('createEventStream in Chromium against the %s example ser
       const result = await run(page, { url: '/counter?interval=20', options, count: 5 });
       expect(result.transport).toBe(transport);
       expect(result.events).toEqual(ticks(1, 5));
-      // 'connecting' is the initial state, not a change.
-      expect(result.states).toEqual(['open', 'closed']);
+      // onStateChange reports the initial state too.
+      expect(result.states).toEqual(['connecting', 'open', 'closed']);
       expect([result.errors, result.closes]).toEqual([[], closedByUs]);
     });
 
@@ -90,15 +90,14 @@ describe.each(SERVERS)('createEventStream in Chromium against the %s example ser
       expect(result.events).toEqual(ticks(1, 9));
       // One retry per drop, each the first of its run: the attempt count resets on each event.
       expect(result.retries.map((r) => r.attempt)).toEqual(requests.slice(1).map(() => 1));
-      // fetch waits the server's `retry:`; native cannot see it (the browser parses it) and waits initialDelay.
-      expect(result.retries.map((r) => r.delay)).toEqual(result.retries.map(() => (transport === 'fetch' ? RETRY_MS : 20)));
+      // fetch waits the server's `retry:`; on native the browser reconnects by itself (its delay is invisible).
+      expect(result.retries.map((r) => r.delay)).toEqual(result.retries.map(() => (transport === 'fetch' ? RETRY_MS : undefined)));
       expect(result.closes).toEqual(closedByUs);
       // A drop that cuts the chunked body is a NetworkError on fetch (reported, retried); native cannot tell.
       expect(result.errors.filter((e) => e.code !== 'NETWORK')).toEqual([]);
-      // The wire: native can only send the id in the query; fetch sends the Last-Event-ID header.
-      expectResumedWithIds(requests.map((r) => (transport === 'native' ? idParam(r.url) : r.lastEventId)), 9);
-      const other = requests.map((r) => (transport === 'native' ? r.lastEventId : idParam(r.url)));
-      expect(other).toEqual(requests.map(() => undefined));
+      // The wire: both send the Last-Event-ID header (on native, the browser's own reconnection), no query id.
+      expectResumedWithIds(requests.map((r) => r.lastEventId), 9);
+      expect(requests.map((r) => idParam(r.url))).toEqual(requests.map(() => undefined));
     });
   });
 
@@ -210,7 +209,6 @@ describe.each(SERVERS)('createEventStream in Chromium against the %s example ser
         const requests = watchRequests(crossPage, '/counter');
         const result = await run(crossPage, {
           url: `${url}/counter?limit=3&interval=20`,
-          // Native cannot see the server's retry: and would wait up to initialDelay (1 s by default).
           options: { transport: transport === 'native' ? 'auto' : 'fetch', credentials: 'include', retry: { initialDelay: 20 } },
           count: 5,
         });
@@ -221,7 +219,8 @@ describe.each(SERVERS)('createEventStream in Chromium against the %s example ser
         expect(await Promise.all(requests.map((r) => r.cookie))).toEqual(requests.map(() => 'session=abc'));
         // Last-Event-ID is not CORS-safelisted: the fetch transport's resume went through a preflight
         // (Playwright does not list preflights; the header on the wire and the events show it passed).
-        expectResumedWithIds(requests.map((r) => (transport === 'native' ? idParam(r.url) : r.lastEventId)), 5);
+        // On native the browser's own reconnection sends the header, with no preflight.
+        expectResumedWithIds(requests.map((r) => r.lastEventId), 5);
       },
     );
 
@@ -244,8 +243,8 @@ describe.each(SERVERS)('createEventStream in Chromium against the %s example ser
       });
       expect(result.transport).toBe(transport);
       expect(result.events).toEqual([]);
-      // The browser hides why (CORS): a network error, retried until the budget (none here) runs out.
-      expect(result.errors.map((e) => e.code)).toContain('NETWORK');
+      // The browser hides why (CORS): a network error (the cause), retried until the budget (none here) runs out.
+      expect(result.errors.map((e) => e.code)).toEqual(['RETRY_EXHAUSTED']);
       expect(result.closes).toEqual([{ reason: 'error', error: { name: 'RetryExhaustedError', code: 'RETRY_EXHAUSTED' } }]);
     });
   });

@@ -76,7 +76,28 @@ describe('native transport', () => {
     stream.close();
   });
 
-  it('closes the browser EventSource on its first error and reconnects by our policy with the id in the query', async () => {
+  it('lets the browser reconnect by itself after a drop (it sends Last-Event-ID), reporting retrying', async () => {
+    const { log, options } = recorder();
+    const stream = createEventStream('http://x.test/e', { ...options, EventSource: ES });
+    const got = vi.fn();
+    stream.on('message', got);
+    const es = FakeEventSource.last;
+    es.open();
+    es.emit('message', '1', '7');
+    es.fail(0);
+    expect(es.readyState).toBe(0); // not closed by us: the browser's reconnection goes on
+    expect(stream.state).toBe('retrying');
+    expect(log.retries).toEqual([{ attempt: 1, delay: undefined, code: undefined }]);
+    es.open();
+    es.emit('message', '2', '8');
+    expect(stream.state).toBe('open');
+    expect(got.mock.calls.map((c) => c[0])).toEqual([1, 2]);
+    expect(stream.lastEventId).toBe('8');
+    expect(FakeEventSource.instances).toHaveLength(1);
+    stream.close();
+  });
+
+  it('takes over with its backoff and the id in the query when the browser reconnection fails too', async () => {
     vi.useFakeTimers();
     const { log, options } = recorder();
     const stream = createEventStream('http://x.test/events?topic=a', {
@@ -88,11 +109,14 @@ describe('native transport', () => {
     first.open();
     first.emit('message', '1', 'é 7');
     first.fail(0);
-    expect(first.readyState).toBe(2);
+    first.fail(0); // the browser's reconnection failed before any event
     await vi.advanceTimersByTimeAsync(0);
-    expect(stream.state).toBe('retrying');
-    expect(log.retries).toEqual([{ attempt: 1, delay: 1000, code: undefined }]);
-    await vi.advanceTimersByTimeAsync(999);
+    expect(first.readyState).toBe(2);
+    expect(log.retries).toEqual([
+      { attempt: 1, delay: undefined, code: undefined },
+      { attempt: 2, delay: 2000, code: 'NETWORK' },
+    ]);
+    await vi.advanceTimersByTimeAsync(1999);
     expect(FakeEventSource.instances).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(FakeEventSource.instances).toHaveLength(2);
@@ -106,7 +130,8 @@ describe('native transport', () => {
     FakeEventSource.last.open();
     FakeEventSource.last.emit('message', '1', '1');
     FakeEventSource.last.fail(0);
-    await vi.advanceTimersByTimeAsync(1);
+    FakeEventSource.last.fail(0);
+    await vi.advanceTimersByTimeAsync(2);
     const second = FakeEventSource.last;
     expect(second.url).toBe('http://x.test/e?lastEventId=1');
     second.open();
@@ -118,7 +143,7 @@ describe('native transport', () => {
     stream.close();
   });
 
-  it('treats an error before open as a retryable NetworkError, backing off', async () => {
+  it('treats a network error before open as a retryable NetworkError, backing off', async () => {
     vi.useFakeTimers();
     const { log, options } = recorder();
     const stream = createEventStream('http://x.test/e', {
@@ -126,11 +151,11 @@ describe('native transport', () => {
       EventSource: ES,
       retry: { initialDelay: 100, jitter: 'none', maxAttempts: 2 },
     });
-    FakeEventSource.last.fail(2);
+    FakeEventSource.last.fail(0);
     await vi.advanceTimersByTimeAsync(100);
-    FakeEventSource.last.fail(2);
+    FakeEventSource.last.fail(0);
     await vi.advanceTimersByTimeAsync(200);
-    FakeEventSource.last.fail(2);
+    FakeEventSource.last.fail(0);
     await vi.advanceTimersByTimeAsync(0);
     expect(log.retries.map((r) => [r.delay, r.code])).toEqual([
       [100, 'NETWORK'],
@@ -138,6 +163,83 @@ describe('native transport', () => {
     ]);
     expect(log.closes).toEqual([{ reason: 'error', code: 'RETRY_EXHAUSTED' }]);
     expect(stream.state).toBe('closed');
+  });
+
+  describe('a connection the browser fails (readyState CLOSED: status or type hidden)', () => {
+    const refusedWith = async (response: () => Response, retry = {}) => {
+      const { log, options } = recorder();
+      const requests: [string, Headers][] = [];
+      const fetch = vi.fn(async (url: string, init: RequestInit) => {
+        requests.push([url, new Headers(init.headers)]);
+        return response();
+      });
+      const stream = createEventStream('http://x.test/e', { ...options, EventSource: ES, fetch, retry: { jitter: 'none', ...retry } });
+      FakeEventSource.last.open();
+      FakeEventSource.last.emit('message', '1', '5');
+      FakeEventSource.last.fail(2);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(requests).toHaveLength(1);
+      return { stream, log, requests };
+    };
+
+    it.each([
+      ['404', () => new Response('gone', { status: 404 }), 'HTTP_STATUS'],
+      ['410', () => new Response('', { status: 410 }), 'HTTP_STATUS'],
+      ['text/html', () => new Response('<html>', { headers: { 'content-type': 'text/html' } }), 'CONTENT_TYPE'],
+    ])('learns it with one fetch and stops on a fatal answer (%s)', async (_, response, code) => {
+      vi.useFakeTimers();
+      const { stream, log, requests } = await refusedWith(response);
+      expect(requests[0]![1].get('last-event-id')).toBe('5');
+      expect(log.closes).toEqual([{ reason: 'error', code }]);
+      expect(log.errors.map((e) => e.code)).toEqual([code]);
+      expect(stream.state).toBe('closed');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(FakeEventSource.instances).toHaveLength(1);
+      expect(requests).toHaveLength(1);
+    });
+
+    it('retries a 503 after its Retry-After, back on the native transport', async () => {
+      vi.useFakeTimers();
+      const { stream, log } = await refusedWith(() => new Response('', { status: 503, headers: { 'retry-after': '3' } }));
+      expect(log.retries).toEqual([{ attempt: 1, delay: 3000, code: 'HTTP_STATUS' }]);
+      await vi.advanceTimersByTimeAsync(2999);
+      expect(FakeEventSource.instances).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(FakeEventSource.instances).toHaveLength(2);
+      expect(stream.transport).toBe('native');
+      stream.close();
+    });
+  });
+
+  it('runs onError for a fatal error with the state already closed, and onClose once even if onError closes', async () => {
+    vi.useFakeTimers();
+    const seen: string[] = [];
+    const onClose = vi.fn();
+    const fetch = vi.fn(async () => new Response('', { status: 404 }));
+    const stream = createEventStream('http://x.test/e', {
+      EventSource: ES,
+      fetch,
+      onError: () => {
+        seen.push(stream.state);
+        stream.close();
+      },
+      onClose,
+    });
+    FakeEventSource.last.fail(2);
+    await vi.waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(seen).toEqual(['closed']);
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it('resumes a same-origin stream through fetch, with the Last-Event-ID header (free there: no preflight)', async () => {
+    const fetch = vi.fn(async () => new Response(null, { status: 204 }));
+    const stream = createEventStream('/e', { EventSource: ES, fetch, lastEventId: '42' });
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalled());
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe(new URL('/e', document.baseURI).href);
+    expect(new Headers(init.headers).get('last-event-id')).toBe('42');
+    expect(FakeEventSource.instances).toHaveLength(0);
+    stream.close();
   });
 
   it('sets withCredentials for credentials: include', () => {

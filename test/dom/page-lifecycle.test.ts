@@ -25,7 +25,7 @@ describe('offline', () => {
     const online = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
     const { log, options } = recorder();
     const stream = createEventStream('/e', { ...options, EventSource: ES, retry: { initialDelay: 10, jitter: 'none' } });
-    FakeEventSource.last.fail(2);
+    FakeEventSource.last.fail(0);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(FakeEventSource.instances).toHaveLength(1);
     expect(log.retries).toHaveLength(1);
@@ -56,7 +56,7 @@ describe('pauseWhenHidden', () => {
     expect(FakeEventSource.instances).toHaveLength(2);
     expect(FakeEventSource.last.url).toBe('http://x.test/e?lastEventId=41');
     expect(log.retries).toEqual([]);
-    expect(log.states).toEqual(['open', 'paused', 'connecting']);
+    expect(log.states).toEqual(['connecting', 'open', 'paused', 'connecting']);
     stream.close();
   });
 

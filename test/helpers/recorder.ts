@@ -6,14 +6,14 @@ export function recorder() {
     states: [] as StreamState[],
     errors: [] as SSEKitError[],
     opens: 0,
-    retries: [] as { attempt: number; delay: number; code: string | undefined }[],
+    retries: [] as { attempt: number; delay: number | undefined; code: string | undefined }[],
     closes: [] as { reason: string; code: string | undefined }[],
   };
   const options = {
     onStateChange: (state: StreamState) => void log.states.push(state),
     onError: (error: SSEKitError) => void log.errors.push(error),
     onOpen: () => void log.opens++,
-    onRetry: (info: { attempt: number; delay: number; error: SSEKitError | undefined }) =>
+    onRetry: (info: { attempt: number; delay: number | undefined; error: SSEKitError | undefined }) =>
       void log.retries.push({ attempt: info.attempt, delay: info.delay, code: info.error?.code }),
     onClose: (info: { reason: string; error?: SSEKitError }) =>
       void log.closes.push({ reason: info.reason, code: info.error?.code }),

@@ -13,7 +13,8 @@ type Chat = { token: { token: string }; done: { count: number } };
 
 const ORIGIN = 'http://app.example.test';
 const TOKEN = 'interop-token';
-const RETRY_MS = 50;
+/** The server's `retry:`; 250 ms is sse-kit's floor for it. */
+const RETRY_MS = 250;
 const HEARTBEAT_MS = 100;
 
 /** Fast, exact reconnects: no jitter, a small first delay (a server `retry:` replaces it). */

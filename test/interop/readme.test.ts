@@ -28,6 +28,7 @@ it('the README quick start works as written against the npm start server', async
   writeFileSync(file, code);
   const { stdout } = await promisify(execFile)('node', [file], { timeout: 15_000 });
   expect(stdout.trim().split('\n')).toEqual([
+    'state: connecting',
     'state: open',
     ...[1, 2, 3, 4, 5].map((n) => `tick ${n} id ${n}`),
     'state: closed',

@@ -132,8 +132,8 @@ describe('per-attempt request parts', () => {
     expect(seen).toEqual([{ ok: true }]);
   });
 
-  // BUG: fetch needs `duplex: 'half'` for a ReadableStream body (Node's undici, and Chromium); without
-  // it every attempt throws a TypeError that the client reports as a NetworkError and retries forever.
+  // fetch needs `duplex: 'half'` for a ReadableStream body (Node's undici, and Chromium); without it
+  // every attempt would throw a TypeError, reported as a NetworkError and retried forever.
   it('a ReadableStream body (built per attempt) is sent, not failed as a network error', async () => {
     const bodies: string[] = [];
     server = await startTimedServer(async (req, res) => {

@@ -93,8 +93,8 @@ describe('backoff against a server that is down', () => {
   });
 });
 
-// BUG (both tests below): a server-supplied 0 (`retry: 0`, `Retry-After: 0`) replaces the backoff on
-// every later failure too, so an outage becomes a hot loop of hundreds of requests a second.
+// A server-supplied 0 (`retry: 0`, `Retry-After: 0`) must not replace the backoff on every later
+// failure, or an outage becomes a hot loop of hundreds of requests a second.
 describe('no hot loop when the server asks for 0 ms', () => {
   const WINDOW = 1000;
 
@@ -136,11 +136,10 @@ describe('cancelling and giving up', () => {
     expect(server.requests.length).toBe(1);
     expect(stream.state).toBe('closed');
     expect(log.closes).toEqual([{ reason: 'close', code: undefined }]);
-    expect(log.states).toEqual(['retrying', 'closed']);
+    expect(log.states).toEqual(['connecting', 'retrying', 'closed']);
   });
 
-  // BUG: #run goes on after onError returns; close() called there is undone by #setState('retrying'),
-  // and the closed stream reconnects (onClose fires again on every later close()).
+  // close() inside onError must hold: no reconnect after it, and onClose exactly once.
   it('close() from onError stops the stream for good: no further request, one onClose', async () => {
     server = await startTimedServer((_req, res) => void res.writeHead(503).end());
     const { log, options } = recorder();
@@ -158,15 +157,16 @@ describe('cancelling and giving up', () => {
       expect(server.requests.length).toBe(1);
       expect(stream.state).toBe('closed');
       expect(log.closes).toEqual([{ reason: 'close', code: undefined }]);
-      expect(log.states).toEqual(['closed']);
+      // onError runs after the state change its error caused: `retrying` here, `closed` for a fatal one.
+      expect(log.states).toEqual(['connecting', 'retrying', 'closed']);
       expect(log.retries).toEqual([]);
     } finally {
       stream.close(); // from outside a callback close() does stop it: no zombie left for the next tests
     }
   });
 
-  // BUG: close() from onStateChange('retrying') or onRetry still leaves the backoff timer armed (not
-  // unref'd, so it keeps Node alive for up to maxDelay), and after onStateChange onRetry still fires.
+  // close() from onStateChange('retrying') or onRetry must disarm the backoff timer (it is not
+  // unref'd, so it would keep Node alive for up to maxDelay), and no callback may follow onClose.
   it.each(['onStateChange', 'onRetry'] as const)(
     'close() from %s: no callback after onClose and no backoff timer left running',
     async (where) => {

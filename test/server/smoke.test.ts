@@ -25,7 +25,7 @@ describe('fetch transport over a real socket', () => {
     stream.close();
     expect(seen.slice(0, 9)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(server.requests[1]?.headers['last-event-id']).toBe('3');
-    expect(log.states.slice(0, 3)).toEqual(['open', 'retrying', 'connecting']);
+    expect(log.states.slice(0, 4)).toEqual(['connecting', 'open', 'retrying', 'connecting']);
     expect(stream.state).toBe('closed');
   });
 });

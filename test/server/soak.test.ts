@@ -40,14 +40,14 @@ describe('chaos soak over real sockets', () => {
         maxAttempts: Infinity,
       };
       const received: { n: number; ok: boolean }[] = [];
-      const retries: (RetryInfo & { at: number; events: number })[] = [];
+      const retries: (RetryInfo & { delay: number; at: number; events: number })[] = [];
       const closes: CloseInfo[] = [];
       const stream = createEventStream<{ tick: Tick; message: Tick }>(`${chaos.url}/events`, {
         transport: 'fetch',
         retry,
         heartbeatTimeout: HEARTBEAT_TIMEOUT,
         connectTimeout: CONNECT_TIMEOUT,
-        onRetry: (info) => void retries.push({ ...info, at: performance.now(), events: received.length }),
+        onRetry: (info) => void retries.push({ ...info, delay: info.delay ?? Number.NaN, at: performance.now(), events: received.length }),
         onClose: (info) => void closes.push(info),
       });
       const onEvent = (data: Tick, event: RawEvent) => {

@@ -32,7 +32,7 @@ const collect = (stream, count) =>
 // the native transport: hand the kit's EventSource class over along with its fetch.
 window.dropAndResume = async (transport) => {
   const server = mockServer((s, { attempt }) => {
-    if (attempt === 1) s.event('tick', { n: 1 }, { id: 1 }).raw('id: 2\\ndata: {"n"').drop();
+    if (attempt === 1) s.retry(10).event('tick', { n: 1 }, { id: 1 }).raw('id: 2\\ndata: {"n"').drop();
     else s.event('tick', { n: 2 }, { id: 2 }).hang();
   });
   const stream = createEventStream('/events', { transport, fetch: server.fetch, EventSource: server.EventSource, retry: { initialDelay: 1 } });
@@ -96,10 +96,11 @@ it.each(['fetch', 'native'])('runs in a page: a script drops mid-event and the %
       [1, '1'],
       [2, '2'],
     ],
-    // Relative URLs resolve against the page; native resumes with the lastEventId query parameter.
+    // Relative URLs resolve against the page; both resume with the Last-Event-ID header (on
+    // native, the EventSource's own reconnection sends it).
     connections: [
       [`${origin.url}/events`, null],
-      [`${origin.url}/events${transport === 'native' ? '?lastEventId=1' : ''}`, '1'],
+      [`${origin.url}/events`, '1'],
     ],
     transport,
   });

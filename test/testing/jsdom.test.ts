@@ -8,7 +8,9 @@ import { expect, it, vi } from 'vitest';
 type Events = { tick: { n: number } };
 
 it.each(['fetch', 'native'] as const)('serves the %s transport in jsdom, relative URL and abort included', async (transport) => {
-  const server = mockServer<Events>((s, { attempt }) => (attempt === 1 ? s.event('tick', { n: 1 }, { id: 1 }).drop() : s.event('tick', { n: 2 }).hang()));
+  const server = mockServer<Events>((s, { attempt }) =>
+    attempt === 1 ? s.retry(10).event('tick', { n: 1 }, { id: 1 }).drop() : s.event('tick', { n: 2 }).hang(),
+  );
   const controller = new AbortController(); // jsdom's
   const stream = createEventStream<Events>('/events', {
     transport,

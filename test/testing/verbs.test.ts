@@ -14,7 +14,7 @@ function connect(server: MockServer<Events>, transport: 'fetch' | 'native', opti
   const log = {
     events: [] as [string, unknown, string][],
     errors: [] as SSEKitError[],
-    retries: [] as number[],
+    retries: [] as (number | undefined)[],
     closes: [] as string[],
   };
   const stream = createEventStream<Events>(url, {
@@ -32,21 +32,20 @@ function connect(server: MockServer<Events>, transport: 'fetch' | 'native', opti
 
 describe.each(['fetch', 'native'] as const)('script verbs through the %s transport', (transport) => {
   it('event() writes typed events with ids; message events carry no event: line', async () => {
-    const server = mockServer<Events>((s) => s.event('tick', { n: 1 }, { id: 1 }).event('message', 'hi').end());
-    const { stream, log } = connect(server, transport, { reconnectOnEnd: false });
-    await vi.waitFor(() => expect(stream.state).toBe('closed'));
-    expect(log.events).toEqual([
+    const server = mockServer<Events>((s) => s.event('tick', { n: 1 }, { id: 1 }).event('message', 'hi').hang());
+    const { stream, log } = connect(server, transport);
+    await vi.waitFor(() => expect(log.events).toEqual([
       ['tick', { n: 1 }, '1'],
       ['message', 'hi', '1'],
-    ]);
-    expect(log.closes).toEqual(['end']);
+    ]));
+    stream.close();
   });
 
   it('id() moves the last id with an id-only block', async () => {
-    const server = mockServer<Events>((s) => s.id(7).event('message', 'x').end());
-    const { stream, log } = connect(server, transport, { reconnectOnEnd: false });
-    await vi.waitFor(() => expect(stream.state).toBe('closed'));
-    expect(log.events).toEqual([['message', 'x', '7']]);
+    const server = mockServer<Events>((s) => s.id(7).event('message', 'x').hang());
+    const { stream, log } = connect(server, transport);
+    await vi.waitFor(() => expect(log.events).toEqual([['message', 'x', '7']]));
+    stream.close();
   });
 
   it('status() answers 503 with Retry-After, and the next attempt opens', async () => {
@@ -67,52 +66,56 @@ describe.each(['fetch', 'native'] as const)('script verbs through the %s transpo
   it('comment() is invisible but keeps a stall detector quiet', async () => {
     vi.useFakeTimers();
     const server = mockServer<Events>((s) =>
-      s.event('tick', { n: 1 }).comment('ping').wait(300).comment().wait(300).comment('ping').wait(300).event('tick', { n: 2 }).end(),
+      s.event('tick', { n: 1 }).comment('ping').wait(300).comment().wait(300).comment('ping').wait(300).event('tick', { n: 2 }).hang(),
     );
-    const { stream, log } = connect(server, transport, { heartbeatTimeout: 400, reconnectOnEnd: false });
+    const { stream, log } = connect(server, transport, { heartbeatTimeout: 400 });
     await vi.advanceTimersByTimeAsync(1000);
-    expect(stream.state).toBe('closed');
     expect(log.events.map(([, data]) => data)).toEqual([{ n: 1 }, { n: 2 }]);
-    expect(log.errors).toEqual([]);
+    expect([log.errors, server.connections.length]).toEqual([[], 1]);
+    stream.close();
   });
 
-  it('retry() sets the reconnection delay the client honours (fetch sees it; the browser keeps it)', async () => {
-    const server = mockServer<Events>((s, { attempt }) => (attempt === 1 ? s.retry(250).event('tick', { n: 1 }).end() : s.hang()));
+  it('retry() sets the reconnection delay (fetch: the client waits it; native: the browser does)', async () => {
+    vi.useFakeTimers();
+    const server = mockServer<Events>((s, { attempt }) => (attempt === 1 ? s.retry(300).event('tick', { n: 1 }).end() : s.hang()));
     const { stream, log } = connect(server, transport);
-    await server.connection(2);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(server.connections).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(server.connections).toHaveLength(2);
+    expect(log.retries).toEqual([transport === 'fetch' ? 300 : undefined]);
     stream.close();
-    expect(log.retries).toEqual([transport === 'fetch' ? 250 : 1]);
   });
 
   it('raw() sends bytes as they are: a BOM, CRLF split across chunks, a field split, invalid UTF-8', async () => {
     const invalid = new Uint8Array([...new TextEncoder().encode('data: a'), 0xff, 0x0a, 0x0a]);
     const server = mockServer<Events>((s) =>
-      s.raw('\uFEFFda', 'ta: a\r', '\n\r\nid: 7\nevent: ti', 'ck\ndata: {"n":', '1}\n\n', invalid).end(),
+      s.raw('\uFEFFda', 'ta: a\r', '\n\r\nid: 7\nevent: ti', 'ck\ndata: {"n":', '1}\n\n', invalid).hang(),
     );
-    const { stream, log } = connect(server, transport, { reconnectOnEnd: false, decode: 'text' });
-    await vi.waitFor(() => expect(stream.state).toBe('closed'));
-    expect(log.events).toEqual([
+    const { stream, log } = connect(server, transport, { decode: 'text' });
+    await vi.waitFor(() => expect(log.events).toEqual([
       ['message', 'a', ''],
       ['tick', '{"n":1}', '7'],
       ['message', 'a\uFFFD', '7'],
-    ]);
+    ]));
+    stream.close();
   });
 
   it('split() cuts every write into 1-byte chunks, multi-byte characters included', async () => {
-    const server = mockServer<Events>((s) => s.split(1).event('message', 'é€😀', { id: 'é' }).end());
-    const { stream, log } = connect(server, transport, { reconnectOnEnd: false });
-    await vi.waitFor(() => expect(stream.state).toBe('closed'));
-    expect(log.events).toEqual([['message', 'é€😀', 'é']]);
+    const server = mockServer<Events>((s) => s.split(1).event('message', 'é€😀', { id: 'é' }).hang());
+    const { stream, log } = connect(server, transport);
+    await vi.waitFor(() => expect(log.events).toEqual([['message', 'é€😀', 'é']]));
+    stream.close();
   });
 
   it.each(['\r\n', '\r'] as const)('lineEnding(%j) ends every line the script writes with it', async (eol) => {
-    const server = mockServer<Events>((s) => s.lineEnding(eol).event('tick', { n: 1 }, { id: 1 }).event('message', 'a\nb').end());
-    const { stream, log } = connect(server, transport, { reconnectOnEnd: false });
-    await vi.waitFor(() => expect(stream.state).toBe('closed'));
-    expect(log.events).toEqual([
+    const server = mockServer<Events>((s) => s.lineEnding(eol).event('tick', { n: 1 }, { id: 1 }).event('message', 'a\nb').hang());
+    const { stream, log } = connect(server, transport);
+    await vi.waitFor(() => expect(log.events).toEqual([
       ['tick', { n: 1 }, '1'],
       ['message', 'a\nb', '1'],
-    ]);
+    ]));
+    stream.close();
   });
 
   it('wait() pauses on the fake clock', async () => {
@@ -128,7 +131,7 @@ describe.each(['fetch', 'native'] as const)('script verbs through the %s transpo
 
   it('drop() cuts the connection mid-event; the client resumes from the last complete event', async () => {
     const server = mockServer<Events>((s, { attempt }) => {
-      if (attempt === 1) s.event('tick', { n: 1 }, { id: 1 }).raw('id: 2\ndata: {"n":').drop();
+      if (attempt === 1) s.retry(10).event('tick', { n: 1 }, { id: 1 }).raw('id: 2\ndata: {"n":').drop();
       else s.event('tick', { n: 2 }, { id: 2 }).hang();
     });
     const { stream, log } = connect(server, transport);
@@ -148,7 +151,7 @@ describe.each(['fetch', 'native'] as const)('script verbs through the %s transpo
   });
 
   it('end() ends cleanly: a GET stream reconnects', async () => {
-    const server = mockServer<Events>((s, { attempt }) => (attempt === 1 ? s.event('tick', { n: 1 }, { id: 1 }).end() : s.hang()));
+    const server = mockServer<Events>((s, { attempt }) => (attempt === 1 ? s.retry(10).event('tick', { n: 1 }, { id: 1 }).end() : s.hang()));
     const { stream, log } = connect(server, transport);
     const second = await server.connection(2);
     stream.close();

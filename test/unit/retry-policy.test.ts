@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HttpStatusError, NetworkError, TimeoutError, ContentTypeError, EventTooLargeError } from '../../src/errors.js';
 import type { RetryPolicy } from '../../src/options.js';
-import { isRetryable, parseRetryAfter, retryDelay } from '../../src/retry-policy.js';
+import { isRetryable } from '../../src/classify.js';
+import { parseRetryAfter, retryDelay } from '../../src/retry-policy.js';
 
 const policy: RetryPolicy = { initialDelay: 1000, maxDelay: 30_000, factor: 2, jitter: 'none', maxAttempts: Infinity };
 
@@ -43,9 +44,15 @@ describe('retryDelay', () => {
     expect(retryDelay(policy, 1, undefined, 60_000)).toBe(60_000);
   });
 
-  it('does not let a server retry: 0 turn repeated failures into a hot loop', () => {
-    expect(retryDelay(policy, 0, 0)).toBe(0);
-    expect([1, 2, 3].map((n) => retryDelay(policy, n, 0))).toEqual([2000, 4000, 8000]);
+  it('floors a server retry: at 250 ms, so retry: 0 cannot make a server that ends after each event a request flood', () => {
+    expect(retryDelay(policy, 0, 0)).toBe(250);
+    expect([1, 2, 3].map((n) => retryDelay(policy, n, 0))).toEqual([500, 1000, 2000]);
+  });
+
+  it('caps every server-chosen delay at one hour (setTimeout would fire at once past 2^31-1 ms)', () => {
+    expect(retryDelay(policy, 0, 99_999_999_999)).toBe(3_600_000);
+    expect(retryDelay(policy, 0, undefined, 1_000_000_000_000)).toBe(3_600_000);
+    expect(retryDelay(policy, 4, undefined, 1_000_000_000_000)).toBe(3_600_000);
   });
 });
 
@@ -66,8 +73,8 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter('1.5', now)).toBeUndefined();
   });
-  it('caps huge values so timers do not overflow', () => {
-    expect(parseRetryAfter('99999999999', now)).toBe(2 ** 31 - 1);
+  it('reads huge values as they are (retryDelay caps them)', () => {
+    expect(parseRetryAfter('99999999999', now)).toBe(99_999_999_999_000);
   });
 });
 

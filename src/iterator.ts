@@ -1,0 +1,102 @@
+import type { SSEKitError } from './errors.js';
+import type { StreamEvent } from './types.js';
+
+/** Events queued per iterator before the fetch transport stops reading (TCP then slows the server). */
+const HIGH_WATER = 1024;
+
+interface Queue {
+  items: StreamEvent[];
+  wake: (() => void) | undefined;
+}
+
+/**
+ * The async iterators of one stream: a queue each, filled by {@link push}, bounded by pausing
+ * reads at HIGH_WATER (`backpressure()`), and ended with the stream's fatal error, if any.
+ */
+export class Iterators {
+  readonly #queues = new Set<Queue>();
+  #relief: (() => void) | undefined;
+  #ended = false;
+  #error: SSEKitError | undefined;
+
+  constructor(
+    /** Called when the last consumer leaves a loop early (`break`). */
+    private readonly onReturn: () => void,
+  ) {}
+
+  get size(): number {
+    return this.#queues.size;
+  }
+
+  /** True while reads are paused for a slow consumer (stall detection must not fire). */
+  get paused(): boolean {
+    return this.#relief !== undefined;
+  }
+
+  push(event: StreamEvent): void {
+    for (const queue of this.#queues) {
+      queue.items.push(event);
+      queue.wake?.();
+    }
+  }
+
+  /** Resolves when every queue has room again; undefined when there is room now. */
+  backpressure(): Promise<void> | undefined {
+    for (const queue of this.#queues) {
+      if (queue.items.length >= HIGH_WATER) return new Promise((resolve) => (this.#relief = resolve));
+    }
+    return undefined;
+  }
+
+  /** No more events: loops drain what is queued (nothing, if `drop`), then end or throw `error`. */
+  end(error: SSEKitError | undefined, drop: boolean): void {
+    this.#ended = true;
+    this.#error = error;
+    this.#relieve();
+    for (const queue of this.#queues) {
+      if (drop) queue.items.length = 0;
+      queue.wake?.();
+    }
+  }
+
+  #relieve(): void {
+    this.#relief?.();
+    this.#relief = undefined;
+  }
+
+  create<E extends object>(): AsyncIterableIterator<StreamEvent<E>> {
+    const queue: Queue = { items: [], wake: undefined };
+    this.#queues.add(queue);
+    const iterator: AsyncIterableIterator<StreamEvent<E>> = {
+      next: async () => {
+        for (;;) {
+          const value = queue.items.shift() as StreamEvent<E> | undefined;
+          if (value) {
+            if (this.#relief && queue.items.length < HIGH_WATER / 2) this.#relieve();
+            return { value, done: false };
+          }
+          if (this.#ended) {
+            this.#queues.delete(queue);
+            if (this.#error) throw this.#error;
+            return { value: undefined, done: true };
+          }
+          // The waker clears itself: otherwise every later event would call a settled resolver
+          // (measured: the top line of the for-await profile, 0.27× → 0.46× of the bare loop).
+          await new Promise<void>((resolve) => {
+            queue.wake = () => {
+              queue.wake = undefined;
+              resolve();
+            };
+          });
+        }
+      },
+      return: async () => {
+        this.#queues.delete(queue);
+        this.onReturn();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+}
