@@ -285,9 +285,9 @@ export class Connection {
   }
 
   #to(state: StreamState): void {
-    this.#announce();
     const previous = this.#state;
     if (previous === state || previous === 'closed') return; // closed is final
+    this.#announce();
     this.#state = state;
     this.#emit('onStateChange', state, previous);
   }

@@ -169,21 +169,13 @@ export class SharedConnection {
     this.state = stream.state;
     // useEvent in a child runs its effect before the parent's hook attaches: catch up on its types.
     for (const type of this.#listeners.keys()) this.#subscribe(type);
-    this.#drain(stream, live);
-  }
-
-  /** Every event of every type, through the stream's iterator (the only API that sees unnamed types). */
-  async #drain(stream: EventStream, live: () => boolean): Promise<void> {
-    try {
-      for await (const event of stream) {
-        if (!live()) return;
-        this.#latest[event.type] = event.data;
-        this.#dataStale = true;
-        for (const member of this.#members) member.event(event);
-      }
-    } catch {
-      // The fatal error that ended the iteration already came through onError.
-    }
+    // Every event of every type, synchronously (no promise per event as with the iterator).
+    stream.onAny((event) => {
+      if (!live()) return;
+      this.#latest[event.type] = event.data;
+      this.#dataStale = true;
+      for (const member of this.#members) member.event(event);
+    });
   }
 
   #subscribe(type: string): void {

@@ -96,7 +96,7 @@ describe.each(SERVERS)('createEventStream in Chromium against the %s example ser
       // A drop that cuts the chunked body is a NetworkError on fetch (reported, retried); native cannot tell.
       expect(result.errors.filter((e) => e.code !== 'NETWORK')).toEqual([]);
       // The wire: both send the Last-Event-ID header (on native, the browser's own reconnection), no query id.
-      expectResumedWithIds(requests.map((r) => r.lastEventId), 9);
+      expectResumedWithIds(await Promise.all(requests.map((r) => r.lastEventId)), 9);
       expect(requests.map((r) => idParam(r.url))).toEqual(requests.map(() => undefined));
     });
   });
@@ -220,7 +220,7 @@ describe.each(SERVERS)('createEventStream in Chromium against the %s example ser
         // Last-Event-ID is not CORS-safelisted: the fetch transport's resume went through a preflight
         // (Playwright does not list preflights; the header on the wire and the events show it passed).
         // On native the browser's own reconnection sends the header, with no preflight.
-        expectResumedWithIds(requests.map((r) => r.lastEventId), 5);
+        expectResumedWithIds(await Promise.all(requests.map((r) => r.lastEventId)), 5);
       },
     );
 

@@ -151,8 +151,9 @@ export async function run(page: Page, plan: Omit<RunPlan, 'id'>): Promise<RunRes
 export interface SeenRequest {
   method: string;
   url: string;
-  /** The Last-Event-ID header the page sent, if any. */
-  lastEventId: string | undefined;
+  /** The Last-Event-ID header on the wire, if any (from Chromium's raw headers: the provisional ones
+   *  lack the header that EventSource's own reconnection adds). */
+  lastEventId: Promise<string | undefined>;
   /** The Cookie header on the wire (from Chromium's raw headers), if any. */
   cookie: Promise<string | undefined>;
 }
@@ -165,11 +166,13 @@ export function watchRequests(page: Page, path: string): SeenRequest[] {
   const seen: SeenRequest[] = [];
   page.on('request', (request: Request) => {
     if (new URL(request.url()).pathname !== path) return;
-    const cookie = request.allHeaders().then(
-      (headers) => headers.cookie,
-      () => undefined,
-    );
-    seen.push({ method: request.method(), url: request.url(), lastEventId: request.headers()['last-event-id'], cookie });
+    const headers = request.allHeaders().catch(() => ({}) as Record<string, string>);
+    seen.push({
+      method: request.method(),
+      url: request.url(),
+      lastEventId: headers.then((h) => h['last-event-id']),
+      cookie: headers.then((h) => h.cookie),
+    });
   });
   return seen;
 }

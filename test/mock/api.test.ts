@@ -1,0 +1,223 @@
+// The API added for 1.0 (once, onAny, opened, reconnect, the initial state) and the state machine's
+// guarantees under re-entrant callbacks, over an injected fetch.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createEventStream, type EventStream, type FetchLike, HandlerError, type StreamState } from '../../src/index.js';
+import { sse, sseResponse } from '../helpers/streams.js';
+
+const url = 'http://sse.test/events';
+type Events = { tick: { n: number }; note: string };
+
+/** A fetch that answers each call with the next response builder (the last one repeats). */
+function scripted(...responses: (() => Response | Promise<Response>)[]) {
+  const calls: { url: string; headers: Headers }[] = [];
+  const fetch: FetchLike = async (input, init) => {
+    calls.push({ url: input, headers: new Headers(init.headers) });
+    return (responses[Math.min(calls.length - 1, responses.length - 1)] as () => Response)();
+  };
+  return { fetch, calls };
+}
+
+const ticks = (...ns: number[]) => ns.map((n) => sse({ n }, { id: n, event: 'tick' }));
+const live = (...chunks: string[]) => () => sseResponse(chunks, { hold: true });
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('once and onAny', () => {
+  it('once() hears one event of its type, onAny() hears every type with its id', async () => {
+    const { fetch } = scripted(live(...ticks(1, 2), sse('"hi"', { event: 'note', id: 3 })));
+    const stream = createEventStream<Events>(url, { fetch });
+    const once: number[] = [];
+    const any: unknown[] = [];
+    stream.once('tick', (tick) => once.push(tick.n));
+    stream.onAny((event) => any.push(event));
+    await vi.waitFor(() => expect(any).toHaveLength(3));
+    expect(once).toEqual([1]);
+    expect(any).toEqual([
+      { type: 'tick', data: { n: 1 }, id: '1' },
+      { type: 'tick', data: { n: 2 }, id: '2' },
+      { type: 'note', data: 'hi', id: '3' },
+    ]);
+    stream.close();
+  });
+
+  it('the function onAny() returns stops it', async () => {
+    const { fetch } = scripted(live(...ticks(1)));
+    const stream = createEventStream<Events>(url, { fetch });
+    const any = vi.fn();
+    stream.onAny(any)();
+    const tick = vi.fn();
+    stream.on('tick', tick);
+    await vi.waitFor(() => expect(tick).toHaveBeenCalled());
+    expect(any).not.toHaveBeenCalled();
+    stream.close();
+  });
+});
+
+describe('opened()', () => {
+  it('resolves once the stream is open, and at once when it already is', async () => {
+    const { fetch } = scripted(live(...ticks(1)));
+    const stream = createEventStream(url, { fetch });
+    await stream.opened();
+    expect(stream.state).toBe('open');
+    await expect(stream.opened()).resolves.toBeUndefined();
+    stream.close();
+  });
+
+  it('rejects with the fatal error that closed the stream', async () => {
+    const { fetch } = scripted(() => new Response('no', { status: 404 }));
+    const stream = createEventStream(url, { fetch, onError: () => {} });
+    await expect(stream.opened()).rejects.toMatchObject({ code: 'HTTP_STATUS', status: 404 });
+    await expect(stream.opened()).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('rejects with an AbortError when closed before it opened', async () => {
+    const { fetch } = scripted(() => new Promise<Response>(() => {}));
+    const stream = createEventStream(url, { fetch });
+    const opened = stream.opened();
+    stream.close();
+    await expect(opened).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('reconnect()', () => {
+  it('drops the connection and resumes at once from the last id', async () => {
+    const { fetch, calls } = scripted(live(...ticks(1, 2)), live(...ticks(3)));
+    const states: StreamState[] = [];
+    const stream = createEventStream<Events>(url, { fetch, onStateChange: (s) => void states.push(s) });
+    const seen: number[] = [];
+    stream.on('tick', (tick) => seen.push(tick.n));
+    await vi.waitFor(() => expect(seen).toEqual([1, 2]));
+    stream.reconnect();
+    await vi.waitFor(() => expect(seen).toEqual([1, 2, 3]));
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.headers.get('last-event-id')).toBe('2');
+    expect(states).toEqual(['connecting', 'open', 'connecting', 'open']);
+    stream.close();
+  });
+
+  it('does nothing on a closed stream', async () => {
+    const { fetch, calls } = scripted(live());
+    const stream = createEventStream(url, { fetch });
+    stream.close();
+    stream.reconnect();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stream.state).toBe('closed');
+    expect(calls.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the initial state', () => {
+  it('is reported after the constructor returns, so the callback can read the stream', async () => {
+    const { fetch } = scripted(live());
+    const seen: [StreamState, StreamState | undefined, string][] = [];
+    const stream = createEventStream(url, {
+      fetch,
+      onStateChange: (state, previous) => void seen.push([state, previous, stream.url]),
+    });
+    expect(seen).toEqual([]);
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(2));
+    expect(seen.slice(0, 2)).toEqual([
+      ['connecting', undefined, url],
+      ['open', 'connecting', url],
+    ]);
+    stream.close();
+  });
+});
+
+describe('re-entrant callbacks', () => {
+  it.each(['onOpen', 'onStateChange'] as const)('close() inside %s: onClose once, nothing after it', async (name) => {
+    const { fetch } = scripted(live(...ticks(1)));
+    const onClose = vi.fn();
+    const tick = vi.fn();
+    const after: string[] = [];
+    const stream: EventStream<Events> = createEventStream<Events>(url, {
+      fetch,
+      [name]: () => stream.close(),
+      onClose: (info) => {
+        onClose(info);
+        stream.close();
+      },
+      onError: (error) => void after.push(error.code),
+    });
+    stream.on('tick', tick);
+    await vi.waitFor(() => expect(onClose).toHaveBeenCalled());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(onClose).toHaveBeenCalledWith({ reason: 'close' });
+    expect(tick).not.toHaveBeenCalled();
+    expect(after).toEqual([]);
+  });
+
+  it('reconnect() inside onRetry starts one attempt, not two', async () => {
+    let reconnected = false;
+    const { fetch, calls } = scripted(() => new Response('', { status: 503 }), live(...ticks(1)));
+    const stream = createEventStream<Events>(url, {
+      fetch,
+      retry: { initialDelay: 60_000 },
+      onRetry: () => {
+        if (reconnected) return;
+        reconnected = true;
+        stream.reconnect();
+      },
+      onError: () => {},
+    });
+    await vi.waitFor(() => expect(stream.state).toBe('open'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toHaveLength(2);
+    stream.close();
+  });
+
+  it('a throwing lifecycle callback is a HandlerError that names it, and the stream goes on', async () => {
+    const { fetch } = scripted(live(...ticks(1)));
+    const errors: HandlerError[] = [];
+    const stream = createEventStream<Events>(url, {
+      fetch,
+      onOpen: () => {
+        throw new Error('boom');
+      },
+      onError: (error) => void errors.push(error as HandlerError),
+    });
+    const tick = vi.fn();
+    stream.on('tick', tick);
+    await vi.waitFor(() => expect(tick).toHaveBeenCalled());
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(HandlerError);
+    expect(errors[0]).toMatchObject({ code: 'HANDLER', callback: 'onOpen', event: undefined });
+    expect((errors[0]!.cause as Error).message).toBe('boom');
+    stream.close();
+  });
+});
+
+describe('a fatal error nobody listens to', () => {
+  it('is printed once with console.error', async () => {
+    const print = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { fetch } = scripted(() => new Response('', { status: 404 }));
+    const stream = createEventStream(url, { fetch });
+    await vi.waitFor(() => expect(stream.state).toBe('closed'));
+    expect(print).toHaveBeenCalledTimes(1);
+    expect(print.mock.calls[0]![0]).toMatchObject({ code: 'HTTP_STATUS', status: 404 });
+  });
+
+  it.each([
+    ['onError', { onError: () => {} }],
+    ['onClose', { onClose: () => {} }],
+  ])('is not printed when %s listens', async (_, options) => {
+    const print = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { fetch } = scripted(() => new Response('', { status: 404 }));
+    const stream = createEventStream(url, { fetch, ...options });
+    await vi.waitFor(() => expect(stream.state).toBe('closed'));
+    expect(print).not.toHaveBeenCalled();
+  });
+
+  it('is not printed when a for-await loop gets it', async () => {
+    const print = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { fetch } = scripted(() => new Response('', { status: 404 }));
+    const stream = createEventStream(url, { fetch });
+    await expect(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+    ).rejects.toMatchObject({ status: 404 });
+    expect(print).not.toHaveBeenCalled();
+  });
+});
