@@ -12,7 +12,7 @@ const plugins = [nodeResolve(), esbuild({ target: 'es2022' })];
  * EventStream class, one set of error classes); optional peers stay external too.
  * Add an entry here, in package.json `exports`, and in scripts/size.mjs.
  */
-const entries = { react: 'src/react/index.ts', vue: 'src/vue/index.ts' };
+const entries = { react: 'src/react/index.ts', vue: 'src/vue/index.ts', testing: 'src/testing/index.ts' };
 const external = (id) => id === 'sse-kit' || /^(react|react-dom|vue|ioredis|redis)(\/|$)/.test(id) || id.startsWith('node:');
 
 const core = 'src/index.ts';
@@ -59,7 +59,8 @@ export default [
       external,
       output: [
         { file: `dist/${name}.js`, format: 'es', sourcemap: true },
-        { file: `dist/${name}.cjs`, format: 'cjs', sourcemap: true },
+        // require() for node:http & co in CJS: jest runs CJS in a vm where import() needs a flag.
+        { file: `dist/${name}.cjs`, format: 'cjs', sourcemap: true, dynamicImportInCjs: false },
       ],
     },
     {
