@@ -1,30 +1,33 @@
 // The API added for 1.0 (once, onAny, opened, reconnect, the initial state) and the state machine's
 // guarantees under re-entrant callbacks, over an injected fetch.
+import { createEventStream, type EventStream, HandlerError, type StreamState } from 'sse-kit';
+import { type Handler, mockServer } from 'sse-kit/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createEventStream, type EventStream, type FetchLike, HandlerError, type StreamState } from '../../src/index.js';
-import { sse, sseResponse } from '../helpers/streams.js';
 
 const url = 'http://sse.test/events';
 type Events = { tick: { n: number }; note: string };
 
-/** A fetch that answers each call with the next response builder (the last one repeats). */
-function scripted(...responses: (() => Response | Promise<Response>)[]) {
-  const calls: { url: string; headers: Headers }[] = [];
-  const fetch: FetchLike = async (input, init) => {
-    calls.push({ url: input, headers: new Headers(init.headers) });
-    return (responses[Math.min(calls.length - 1, responses.length - 1)] as () => Response)();
-  };
-  return { fetch, calls };
+/** A mock server whose n-th connection runs the n-th script (the last one repeats). */
+function scripted(...scripts: Handler<Events>[]) {
+  const server = mockServer<Events>((s, connection) => scripts[Math.min(connection.attempt, scripts.length) - 1]!(s, connection));
+  return { fetch: server.fetch, calls: server.connections };
 }
 
-const ticks = (...ns: number[]) => ns.map((n) => sse({ n }, { id: n, event: 'tick' }));
-const live = (...chunks: string[]) => () => sseResponse(chunks, { hold: true });
+const ticks =
+  (...ns: number[]): Handler<Events> =>
+  (s) => {
+    s.comment(); // answers at once, even with no event
+    for (const n of ns) s.event('tick', { n }, { id: n });
+    s.hang();
+  };
+const status = (code: number): Handler<Events> => (s) => void s.status(code).end();
+const never: Handler<Events> = (s) => void s.hang();
 
 afterEach(() => vi.restoreAllMocks());
 
 describe('once and onAny', () => {
   it('once() hears one event of its type, onAny() hears every type with its id', async () => {
-    const { fetch } = scripted(live(...ticks(1, 2), sse('"hi"', { event: 'note', id: 3 })));
+    const { fetch } = scripted((s) => void s.event('tick', { n: 1 }, { id: 1 }).event('tick', { n: 2 }, { id: 2 }).event('note', 'hi', { id: 3 }).hang());
     const stream = createEventStream<Events>(url, { fetch });
     const once: number[] = [];
     const any: unknown[] = [];
@@ -41,7 +44,7 @@ describe('once and onAny', () => {
   });
 
   it('the function onAny() returns stops it', async () => {
-    const { fetch } = scripted(live(...ticks(1)));
+    const { fetch } = scripted(ticks(1));
     const stream = createEventStream<Events>(url, { fetch });
     const any = vi.fn();
     stream.onAny(any)();
@@ -55,7 +58,7 @@ describe('once and onAny', () => {
 
 describe('opened()', () => {
   it('resolves once the stream is open, and at once when it already is', async () => {
-    const { fetch } = scripted(live(...ticks(1)));
+    const { fetch } = scripted(ticks(1));
     const stream = createEventStream(url, { fetch });
     await stream.opened();
     expect(stream.state).toBe('open');
@@ -64,14 +67,14 @@ describe('opened()', () => {
   });
 
   it('rejects with the fatal error that closed the stream', async () => {
-    const { fetch } = scripted(() => new Response('no', { status: 404 }));
+    const { fetch } = scripted(status(404));
     const stream = createEventStream(url, { fetch, onError: () => {} });
     await expect(stream.opened()).rejects.toMatchObject({ code: 'HTTP_STATUS', status: 404 });
     await expect(stream.opened()).rejects.toMatchObject({ status: 404 });
   });
 
   it('rejects with an AbortError when closed before it opened', async () => {
-    const { fetch } = scripted(() => new Promise<Response>(() => {}));
+    const { fetch } = scripted(never);
     const stream = createEventStream(url, { fetch });
     const opened = stream.opened();
     stream.close();
@@ -81,7 +84,7 @@ describe('opened()', () => {
 
 describe('reconnect()', () => {
   it('drops the connection and resumes at once from the last id', async () => {
-    const { fetch, calls } = scripted(live(...ticks(1, 2)), live(...ticks(3)));
+    const { fetch, calls } = scripted(ticks(1, 2), ticks(3));
     const states: StreamState[] = [];
     const stream = createEventStream<Events>(url, { fetch, onStateChange: (s) => void states.push(s) });
     const seen: number[] = [];
@@ -90,13 +93,13 @@ describe('reconnect()', () => {
     stream.reconnect();
     await vi.waitFor(() => expect(seen).toEqual([1, 2, 3]));
     expect(calls).toHaveLength(2);
-    expect(calls[1]!.headers.get('last-event-id')).toBe('2');
+    expect(calls[1]!.lastEventId).toBe('2');
     expect(states).toEqual(['connecting', 'open', 'connecting', 'open']);
     stream.close();
   });
 
   it('does nothing on a closed stream', async () => {
-    const { fetch, calls } = scripted(live());
+    const { fetch, calls } = scripted(ticks());
     const stream = createEventStream(url, { fetch });
     stream.close();
     stream.reconnect();
@@ -108,7 +111,7 @@ describe('reconnect()', () => {
 
 describe('the initial state', () => {
   it('is reported after the constructor returns, so the callback can read the stream', async () => {
-    const { fetch } = scripted(live());
+    const { fetch } = scripted(ticks());
     const seen: [StreamState, StreamState | undefined, string][] = [];
     const stream = createEventStream(url, {
       fetch,
@@ -126,7 +129,7 @@ describe('the initial state', () => {
 
 describe('re-entrant callbacks', () => {
   it.each(['onOpen', 'onStateChange'] as const)('close() inside %s: onClose once, nothing after it', async (name) => {
-    const { fetch } = scripted(live(...ticks(1)));
+    const { fetch } = scripted(ticks(1));
     const onClose = vi.fn();
     const tick = vi.fn();
     const after: string[] = [];
@@ -150,7 +153,7 @@ describe('re-entrant callbacks', () => {
 
   it('reconnect() inside onRetry starts one attempt, not two', async () => {
     let reconnected = false;
-    const { fetch, calls } = scripted(() => new Response('', { status: 503 }), live(...ticks(1)));
+    const { fetch, calls } = scripted(status(503), ticks(1));
     const stream = createEventStream<Events>(url, {
       fetch,
       retry: { initialDelay: 60_000 },
@@ -168,7 +171,7 @@ describe('re-entrant callbacks', () => {
   });
 
   it('a throwing lifecycle callback is a HandlerError that names it, and the stream goes on', async () => {
-    const { fetch } = scripted(live(...ticks(1)));
+    const { fetch } = scripted(ticks(1));
     const errors: HandlerError[] = [];
     const stream = createEventStream<Events>(url, {
       fetch,
@@ -191,7 +194,7 @@ describe('re-entrant callbacks', () => {
 describe('a fatal error nobody listens to', () => {
   it('is printed once with console.error', async () => {
     const print = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const { fetch } = scripted(() => new Response('', { status: 404 }));
+    const { fetch } = scripted(status(404));
     const stream = createEventStream(url, { fetch });
     await vi.waitFor(() => expect(stream.state).toBe('closed'));
     expect(print).toHaveBeenCalledTimes(1);
@@ -203,7 +206,7 @@ describe('a fatal error nobody listens to', () => {
     ['onClose', { onClose: () => {} }],
   ])('is not printed when %s listens', async (_, options) => {
     const print = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const { fetch } = scripted(() => new Response('', { status: 404 }));
+    const { fetch } = scripted(status(404));
     const stream = createEventStream(url, { fetch, ...options });
     await vi.waitFor(() => expect(stream.state).toBe('closed'));
     expect(print).not.toHaveBeenCalled();
@@ -211,7 +214,7 @@ describe('a fatal error nobody listens to', () => {
 
   it('is not printed when a for-await loop gets it', async () => {
     const print = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const { fetch } = scripted(() => new Response('', { status: 404 }));
+    const { fetch } = scripted(status(404));
     const stream = createEventStream(url, { fetch });
     await expect(
       (async () => {

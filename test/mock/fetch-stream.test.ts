@@ -1,6 +1,6 @@
-// sse-kit's own mock scenarios (events, fetch-transport and heartbeat tests, which use msw through
-// test/helpers/msw.ts and streams.ts) written with the public testing kit instead: each scenario
-// is one script, and what the server received is read from `server.connections`.
+// The fetch transport and the client against scripted servers (parsing, decoding, statuses,
+// heartbeats), written with the public testing kit (sse-kit/testing): each scenario is one script,
+// and what the server received is read from `server.connections`.
 import { createEventStream, type SSEKitError, type StreamOptions } from 'sse-kit';
 import { type Handler, mockServer } from 'sse-kit/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
