@@ -24,6 +24,8 @@ export default defineConfig({
       suite('interop', 'node', 60_000),
       suite('browser', 'node', 60_000),
       suite('package', 'node', 120_000),
+      suite('hub'),
+      suite('redis', 'node', 60_000),
     ],
     hookTimeout: 60_000,
     // No .only / .skip in committed tests.

@@ -27,6 +27,7 @@ export class Connection {
   #maxBuffered: number;
   #onClose: (evicted: boolean) => void;
   #closed = false;
+  #checking = false;
 
   constructor(sink: Sink, topics: readonly string[], cursors: Map<string, string>, maxBuffered: number, onClose: (evicted: boolean) => void) {
     this.#sink = sink;
@@ -73,8 +74,16 @@ export class Connection {
   write(chunk: string): void {
     if (this.#closed) return;
     this.#sink.write(chunk);
-    // A client that does not read: past the bound it is cut, and resumes from history later.
-    if (this.#sink.buffered() > this.#maxBuffered) this.close(true);
+    if (!this.#checking && this.#sink.buffered() > this.#maxBuffered) {
+      // Judged a turn later: node:http corks a response for the rest of the tick, so a burst
+      // written in one tick sits in the buffer even for a client that reads everything.
+      this.#checking = true;
+      setImmediate(() => {
+        this.#checking = false;
+        // A client that does not read: past the bound it is cut, and resumes from history later.
+        if (this.#sink.buffered() > this.#maxBuffered) this.close(true);
+      });
+    }
   }
 
   /** Ends the stream; `evict` cuts it instead (slow client, failure) so the client resumes. */

@@ -145,8 +145,7 @@ export function createHub<Events extends EventMap = EventMap>(options: HubOption
         connection.write(formatEvent(connection.position(), 'reset', JSON.stringify({ topic })));
         continue;
       }
-      if (after !== undefined) connection.cursors.set(topic, after);
-      else if (history.events.length === 0) connection.cursors.set(topic, history.last);
+      if (after === undefined && history.events.length === 0) connection.cursors.set(topic, history.last);
       for (const event of history.events) connection.deliver(topic, event);
     }
     connection.goLive();
@@ -161,7 +160,8 @@ export function createHub<Events extends EventMap = EventMap>(options: HubOption
     return new Promise<void>((resolve) => {
       let connection: Connection | undefined;
       const sink = sinkOf(() => connection?.gone());
-      connection = new Connection(sink, topics, new Map(), maxBuffered, (evicted) => {
+      // Every asked position up front: the ids written during the replay of one topic carry the others.
+      connection = new Connection(sink, topics, new Map(asked), maxBuffered, (evicted) => {
         if (evicted) stats.evicted++;
         leave(connection as Connection);
         resolve();
