@@ -11,7 +11,12 @@ export interface Sink {
   end(): void;
   /** Cuts the response (the client sees a network error and resumes). */
   destroy(): void;
+  /** Resolves once the client took what is buffered (or the response is gone). */
+  drained(): Promise<void>;
 }
+
+/** Live events a connection holds while it replays; past this it is cut and resumes later. */
+const MAX_PENDING = 10_000;
 
 /**
  * One client stream. Tracks the position in each topic and writes each event at most once, in
@@ -46,8 +51,10 @@ export class Connection {
    * every single-topic connection so a fan-out formats once.
    */
   live(topic: string, event: StoredEvent, block?: string): void {
-    if (this.#pending) this.#pending.push({ topic, event, block });
-    else this.deliver(topic, event, block);
+    if (this.#pending) {
+      this.#pending.push({ topic, event, block });
+      if (this.#pending.length > MAX_PENDING) this.close(true);
+    } else this.deliver(topic, event, block);
   }
 
   /** Writes `event` unless the connection is already past it. */
@@ -64,6 +71,18 @@ export class Connection {
     const pending = this.#pending ?? [];
     this.#pending = undefined;
     for (const { topic, event, block } of pending) this.deliver(topic, event, block);
+  }
+
+  /**
+   * Writes replayed events at the client's pace: a long history never sits in the buffer all
+   * at once (which would cut a client that reads fine).
+   */
+  async replay(topic: string, events: readonly StoredEvent[]): Promise<void> {
+    for (const event of events) {
+      if (this.#closed) return;
+      this.deliver(topic, event);
+      if (this.#sink.buffered() > this.#maxBuffered / 2) await this.#sink.drained();
+    }
   }
 
   /** SSE id of the connection's current position (what a client would resume from). */

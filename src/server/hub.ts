@@ -146,7 +146,7 @@ export function createHub<Events extends EventMap = EventMap>(options: HubOption
         continue;
       }
       if (after === undefined && history.events.length === 0) connection.cursors.set(topic, history.last);
-      for (const event of history.events) connection.deliver(topic, event);
+      await connection.replay(topic, history.events);
     }
     connection.goLive();
   }

@@ -97,6 +97,8 @@ export function redisStore(options: RedisStoreOptions): Store {
         // Sent back to back on the reader's connection: the id lets another connection unblock it.
         const id = reader.call('CLIENT', 'ID');
         const read = reader.call('XREAD', 'COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', ...topics.map((topic) => prefix + topic), ...topics.map((topic) => (followed.get(topic) as Followed).cursor));
+        // Handled here so a failed CLIENT ID (thrown just below) leaves no unhandled rejection behind.
+        read.catch(() => {});
         readerId = await id;
         const reply = (await read) as [string, Entry[]][] | null;
         readerId = undefined;

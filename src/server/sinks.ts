@@ -14,6 +14,15 @@ export function nodeSink(res: ServerResponse, headers: Record<string, string> | 
     buffered: () => res.writableLength,
     end: () => res.end(),
     destroy: () => res.destroy(),
+    drained: () =>
+      new Promise<void>((resolve) => {
+        if (res.writableLength === 0 || res.destroyed) return resolve();
+        const done = () => {
+          res.off('drain', done).off('close', done);
+          resolve();
+        };
+        res.once('drain', done).once('close', done);
+      }),
   };
 }
 
@@ -42,13 +51,21 @@ export function streamSink(onGone: () => void): { sink: Sink; body: ReadableStre
   const encoder = new TextEncoder();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let done = false;
+  /** Replay waiting for the client to read. */
+  const waiting: (() => void)[] = [];
+  const wakeAll = () => {
+    for (const wake of waiting.splice(0)) wake();
+  };
   const body = new ReadableStream<Uint8Array>(
     {
       start: (c) => {
         controller = c;
       },
+      // Called when the queue is below the high-water mark of 0, i.e. the client took everything.
+      pull: wakeAll,
       cancel: () => {
         done = true;
+        wakeAll();
         onGone();
       },
     },
@@ -69,8 +86,10 @@ export function streamSink(onGone: () => void): { sink: Sink; body: ReadableStre
     destroy() {
       if (done) return;
       done = true;
+      wakeAll();
       controller.error(new Error('sse-kit/server: client too slow, disconnected'));
     },
+    drained: () => (done || (controller.desiredSize ?? 0) >= 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve))),
   };
   return { sink, body };
 }

@@ -1,4 +1,4 @@
-import { get, type IncomingMessage } from 'node:http';
+import { createServer, get, type IncomingMessage, request } from 'node:http';
 import { createEventStream, type EventStream } from 'sse-kit';
 import { waitFor } from './recorder.js';
 
@@ -154,4 +154,64 @@ export async function slowClientScenario(options: {
     resets: client.resets.length,
     report: deliveryReport([...before, ...client.got], n, compare),
   };
+}
+
+/** A round-robin HTTP proxy in front of hub instances that cuts each stream after a few events. */
+export interface CuttingProxy {
+  url: string;
+  /** Requests forwarded to each target. */
+  served: number[];
+  /** Streams cut so far. */
+  cuts: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the proxy on 127.0.0.1: request i goes to `targets[i % targets.length]`; a response is
+ * cut inside an event (the client gets a half event, then a network error) once `cutEvery`
+ * events passed.
+ */
+export async function startCuttingProxy(targets: string[], cutEvery: number): Promise<CuttingProxy> {
+  const sockets = new Set<import('node:net').Socket>();
+  let next = 0;
+  const proxy: CuttingProxy = { url: '', served: targets.map(() => 0), cuts: 0, close: async () => {} };
+  const server = createServer((req, res) => {
+    const index = next++ % targets.length;
+    proxy.served[index] = (proxy.served[index] ?? 0) + 1;
+    const upstream = request(`${targets[index]}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      let events = 0;
+      let cut = false;
+      answer.on('data', (chunk: Buffer) => {
+        if (cut) return;
+        events += chunk.toString('latin1').match(/(?:^|\n)id: /g)?.length ?? 0;
+        if (events < cutEvery) {
+          res.write(chunk);
+          return;
+        }
+        // Cut inside the last event (its blank line never arrives), once the rest reached the client.
+        cut = true;
+        proxy.cuts++;
+        answer.destroy();
+        res.write(chunk.subarray(0, chunk.length - 3), () => res.destroy());
+      });
+      answer.on('end', () => res.end());
+      answer.on('error', () => res.destroy());
+    });
+    upstream.on('error', () => res.destroy());
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return proxy;
 }

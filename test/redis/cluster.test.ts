@@ -1,0 +1,152 @@
+import { createConnection } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createHub, type Hub, redisStore } from 'sse-kit/server';
+import { compareIds } from '../../src/server/event-id.js';
+import { type RedisServer, startRedis } from '../helpers/backends.js';
+import { startServer, type TestServer } from '../helpers/http-server.js';
+import { type CuttingProxy, deliveryReport, type Numbered, numberedClient, slowClientScenario, startCuttingProxy } from '../helpers/hub-wire.js';
+import { waitFor } from '../helpers/recorder.js';
+
+// Two hub instances on one private redis-server, behind a proxy that alternates between them and
+// cuts every stream after a few events: what a client sees behind a load balancer.
+
+const EVENTS = 10_000;
+let redis: RedisServer;
+const clients: Redis[] = [];
+const instances: { hub: Hub<Numbered>; server: TestServer }[] = [];
+let proxy: CuttingProxy;
+
+function connect(): Redis {
+  // Retry fast: a restarted Redis is back within a few hundred ms.
+  const client = new Redis({ port: redis.port, host: '127.0.0.1', retryStrategy: () => 50, maxRetriesPerRequest: null });
+  client.on('error', () => {});
+  clients.push(client);
+  return client;
+}
+
+async function startInstance(maxBufferedBytes?: number) {
+  const hub = createHub<Numbered>({
+    store: redisStore({ client: connect(), maxHistory: 100_000, blockMs: 1000 }),
+    retry: 5,
+    maxBufferedBytes,
+  });
+  const server = await startServer((req, res) => {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    return hub.serve(req, res, { topics: query.getAll('topic'), backlog: Number.POSITIVE_INFINITY });
+  });
+  instances.push({ hub, server });
+  return { hub, server };
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const [a, b] = [await startInstance(), await startInstance()];
+  proxy = await startCuttingProxy([a.server.url, b.server.url], 150);
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  for (const { hub, server } of instances) {
+    await server.close();
+    await hub.close();
+  }
+  for (const client of clients) client.disconnect();
+  await redis?.stop();
+});
+
+/**
+ * Sends SHUTDOWN SAVE on a connection of its own and waits until Redis closes it. (Through a
+ * client, a retried SHUTDOWN would also stop the restarted server.)
+ */
+function shutdownSave(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = createConnection(port, '127.0.0.1', () => socket.write('SHUTDOWN SAVE\r\n'));
+    socket.on('data', () => {});
+    socket.on('close', () => resolve());
+    socket.on('error', () => {});
+  });
+}
+
+/**
+ * Publishes 1..count on both instances (odd n on the first, even on the second), `window` at a
+ * time; `at(n)` runs between windows.
+ */
+async function publishAll(topic: string, count: number, at?: (n: number) => Promise<void>) {
+  const window = 50;
+  for (let n = 1; n <= count; n += window) {
+    await at?.(n);
+    const batch = [];
+    for (let k = n; k < n + window && k <= count; k++) batch.push(instances[k % 2]!.hub.publish(topic, 'tick', { n: k }));
+    await Promise.all(batch);
+  }
+}
+
+async function soak(topic: string, at?: (n: number) => Promise<void>) {
+  const cutsBefore = proxy.cuts;
+  const client = numberedClient(`${proxy.url}/?topic=${topic}`);
+  const progress = setInterval(() => console.log('progress', client.got.length, client.stream.state, instances.map((i) => i.hub.stats)), 5000);
+  try {
+    await waitFor(() => client.stream.state === 'open', 5000, 'the client to connect');
+    const started = performance.now();
+    await publishAll(topic, EVENTS, at);
+    const published = performance.now();
+    await waitFor(() => client.got.length >= EVENTS && client.got.some((tick) => tick.n === EVENTS), 30_000, `all ${EVENTS} events`).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(deliveryReport(client.got, EVENTS, compareIds))}`);
+      },
+    );
+    // Anything late (a duplicate) would arrive now.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const report = deliveryReport(client.got, EVENTS, compareIds);
+    const timing = { publishMs: Math.round(published - started), deliveredMs: Math.round(performance.now() - started - 100) };
+    console.log(JSON.stringify({ topic, ...report, cuts: proxy.cuts - cutsBefore, served: proxy.served, evicted: instances.map((i) => i.hub.stats.evicted), ...timing }));
+    return { report, cuts: proxy.cuts - cutsBefore, resets: client.resets.length };
+  } finally {
+    clearInterval(progress);
+    client.stream.close();
+  }
+}
+
+describe('two hub instances on one Redis, behind a cutting round-robin proxy', () => {
+  test(`a client gets ${EVENTS} events published on both instances: none lost, none twice, in order`, async () => {
+    const servedBefore = [...proxy.served];
+    const { report, cuts, resets } = await soak('soak');
+    expect(report).toEqual({ received: EVENTS, lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(resets).toBe(0);
+    expect(cuts).toBeGreaterThanOrEqual(EVENTS / 150 - 1);
+    // It reconnected to both instances, many times each.
+    expect(proxy.served[0]! - servedBefore[0]!).toBeGreaterThan(10);
+    expect(proxy.served[1]! - servedBefore[1]!).toBeGreaterThan(10);
+  });
+
+  test('the same holds when Redis restarts in the middle of the run', async () => {
+    let restarted = false;
+    const { report, resets } = await soak('restart', async (n) => {
+      if (n < EVENTS / 3 || restarted) return;
+      restarted = true;
+      // SHUTDOWN SAVE: a Redis with persistence going down; publishes meanwhile wait in the client's queue.
+      await shutdownSave(redis.port);
+      void redis.restart();
+    });
+    expect(restarted).toBe(true);
+    expect(report).toEqual({ received: EVENTS, lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(resets).toBe(0);
+  });
+
+  test('a client that stops reading is cut at the bound and resumes on another instance with nothing lost', async () => {
+    const slow = await startInstance(64 * 1024);
+    let n = 0;
+    const result = await slowClientScenario({
+      url: `${slow.server.url}/?topic=slow`,
+      evicted: () => slow.hub.stats.evicted,
+      publish: (k, pad) => instances[(n = k) % 2]!.hub.publish('slow', 'tick', { n: k, pad }),
+      compare: compareIds,
+    });
+    console.log(JSON.stringify({ slow: result }));
+    expect(n).toBe(result.published);
+    expect(result.report).toEqual({ received: result.published, lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(result.resets).toBe(0);
+    expect(slow.hub.stats.evicted).toBe(1);
+  });
+});
