@@ -15,6 +15,11 @@ export interface Sink {
   drained(): Promise<void>;
 }
 
+/** How long a client may stay past `maxBufferedBytes` before it is cut, ms. */
+const GRACE_MS = 250;
+/** A buffer this many times the bound cuts the client at once. */
+const HARD_FACTOR = 8;
+
 /** Live events a connection holds while it replays; past this it is cut and resumes later. */
 const MAX_PENDING = 10_000;
 
@@ -93,16 +98,19 @@ export class Connection {
   write(chunk: string): void {
     if (this.#closed) return;
     this.#sink.write(chunk);
-    if (!this.#checking && this.#sink.buffered() > this.#maxBuffered) {
-      // Judged a turn later: node:http corks a response for the rest of the tick, so a burst
-      // written in one tick sits in the buffer even for a client that reads everything.
-      this.#checking = true;
-      setImmediate(() => {
-        this.#checking = false;
-        // A client that does not read: past the bound it is cut, and resumes from history later.
-        if (this.#sink.buffered() > this.#maxBuffered) this.close(true);
-      });
-    }
+    const buffered = this.#sink.buffered();
+    // Far past the bound: memory comes first, cut at once.
+    if (buffered > HARD_FACTOR * this.#maxBuffered) return this.close(true);
+    if (this.#checking || buffered <= this.#maxBuffered) return;
+    // Past the bound: judged a little later. node:http corks a response for the rest of the tick
+    // and the kernel takes a burst over a few ms, so a burst alone must not cut a client that reads.
+    this.#checking = true;
+    const timer = setTimeout(() => {
+      this.#checking = false;
+      // A client that does not read: cut, and it resumes from history later.
+      if (this.#sink.buffered() > this.#maxBuffered) this.close(true);
+    }, GRACE_MS);
+    timer.unref?.();
   }
 
   /** Ends the stream; `evict` cuts it instead (slow client, failure) so the client resumes. */

@@ -16,8 +16,9 @@ export interface HubOptions {
   /** Period of the `: ping` comment on every stream, ms; 0 = none. @defaultValue 15000 */
   heartbeatInterval?: number;
   /**
-   * Bytes a client may leave unread before it is disconnected; it resumes from history, so it
-   * loses nothing as long as it comes back within the kept history.
+   * Bytes a client may leave unread: past this for 250 ms (or past 8 times this at once) it is
+   * disconnected. It resumes from history, so it loses nothing as long as it comes back within
+   * the kept history.
    * @defaultValue 262144 (256 KiB)
    */
   maxBufferedBytes?: number;
