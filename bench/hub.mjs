@@ -125,13 +125,20 @@ async function startRedis() {
   process.on('exit', () => child.kill());
   for (let i = 0; i < 100; i++) {
     const up = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.on('error', () => resolve(false));
     });
     if (up) break;
     await sleep(50);
   }
-  return { port, stop: () => (child.kill(), rmSync(dir, { recursive: true, force: true })) };
+  const stop = () => {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { port, stop };
 }
 
 const lines = [];
