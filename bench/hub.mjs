@@ -5,7 +5,7 @@
 //   - memory per idle client (server RSS and JS heap, after GC),
 //   - with --redis: events/s through one instance on a private redis-server.
 // Options: --quick (small N, a smoke check), --steps=1000,2000,... --rate=2 (events/s during a
-// step) --redis --out=FILE (markdown; default bench/hub-results.md, none with --quick).
+// step) --redis (--redis-only) --out=FILE (markdown; default bench/hub-results.md, none with --quick).
 import { fork, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
 const quick = Boolean(args.quick);
-const steps = (args.steps ?? (quick ? '100,200' : '1000,2000,4000,8000,12000,16000')).split(',').map(Number);
+const steps = (args.steps ?? (quick ? '100,200' : '1000,2000,4000,6000,8000,12000,16000')).split(',').map(Number);
 const rate = Number(args.rate ?? 2);
 const stepSeconds = quick ? 2 : 5;
 const out = args.out ?? (quick ? undefined : fileURLToPath(new URL('./hub-results.md', import.meta.url)));
@@ -58,16 +58,21 @@ async function startHub(env = {}) {
 }
 
 /**
- * A raw SSE client on one socket: counts events and records each one's delivery latency (the
- * `t` the hub put in the data, against this process's clock; both read the same system clock).
+ * A raw SSE client: counts events and records each one's delivery latency (the `t` the hub put in
+ * the data, against this process's clock; both read the same system clock). Like a real client,
+ * when the hub cuts it (too slow) it reconnects with the last id it got; `stats.reconnects` counts that.
  */
-function openClient(port, sink) {
+const stats = { reconnects: 0 };
+function openClient(port, sink, lastId = '') {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let tail = '';
     let open = false;
     socket.setEncoding('latin1');
-    socket.on('connect', () => socket.write('GET /events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n'));
+    socket.on('connect', () => {
+      const resume = lastId ? `Last-Event-ID: ${lastId}\r\n` : '';
+      socket.write(`GET /events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n${resume}\r\n`);
+    });
     socket.on('data', (chunk) => {
       const text = tail + chunk;
       const end = text.lastIndexOf('\n\n');
@@ -81,10 +86,26 @@ function openClient(port, sink) {
         resolve(socket);
       }
       const at = now();
-      for (const match of text.slice(0, end).matchAll(/"t":([\d.]+)/g)) sink(at - Number(match[1]));
+      const events = text.slice(0, end);
+      for (const match of events.matchAll(/"t":([\d.]+)/g)) sink(at - Number(match[1]));
+      const id = events.lastIndexOf('id: ');
+      if (id >= 0) lastId = events.slice(id + 4, events.indexOf('\n', id));
     });
-    socket.on('error', (error) => (open ? sink(Number.NaN) : reject(error)));
+    socket.on('error', (error) => !open && reject(error));
+    socket.on('close', () => {
+      if (!open || socket.stopped) return;
+      stats.reconnects++;
+      void openClient(port, sink, lastId).then((next) => (socket.replacedBy = next));
+    });
   });
+}
+
+/** Closes a client for good (and the connection that replaced it, if it was cut). */
+function stopClient(socket) {
+  for (let s = socket; s; s = s.replacedBy) {
+    s.stopped = true;
+    s.destroy();
+  }
 }
 
 async function openClients(port, count, sink) {
@@ -108,9 +129,11 @@ async function throughput(hub, clients, count, size = 0) {
   const deadline = now() + 60_000;
   while (received < count * clients && now() < deadline) await sleep(5);
   const elapsed = now() - started;
-  for (const socket of sockets) socket.destroy();
+  for (const socket of sockets) stopClient(socket);
   await sleep(200);
-  return { clients, count, size, received, publishMs, elapsed, eventsPerSecond: (count / elapsed) * 1000, deliveriesPerSecond: (received / elapsed) * 1000 };
+  const reconnects = stats.reconnects;
+  stats.reconnects = 0;
+  return { clients, count, size, received, publishMs, elapsed, reconnects, eventsPerSecond: (count / elapsed) * 1000, deliveriesPerSecond: (received / elapsed) * 1000 };
 }
 
 async function startRedis() {
@@ -153,7 +176,7 @@ log(`${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${cp
 log();
 
 // --- Events/s through one instance (memory store). ------------------------------------------------
-{
+if (!args['redis-only']) {
   const hub = await startHub();
   const n = quick ? 5000 : 100_000;
   const one = await throughput(hub, 1, n);
@@ -161,16 +184,16 @@ log();
   const big = await throughput(hub, 1, quick ? 1000 : 20_000, 1024);
   log('## Throughput, one instance, memory store');
   log();
-  log('| clients | events | event size | events/s published→received | deliveries/s |');
-  log('|---|---|---|---|---|');
-  for (const r of [one, fan, big]) log(`| ${r.clients} | ${r.count} | ${r.size ? '~1.1 KB' : '~60 B'} | ${Math.round(r.eventsPerSecond)} | ${Math.round(r.deliveriesPerSecond)} |`);
+  log('| clients | events | event size | events/s published→received | deliveries/s | delivered / expected | cut for slowness, resumed |');
+  log('|---|---|---|---|---|---|---|');
+  for (const r of [one, fan, big]) log(`| ${r.clients} | ${r.count} | ${r.size ? '~1.1 KB' : '~60 B'} | ${Math.round(r.eventsPerSecond)} | ${Math.round(r.deliveriesPerSecond)} | ${r.received} / ${r.count * r.clients} | ${r.reconnects} |`);
   log();
 
   // --- Concurrent clients and delivery latency; memory per idle client. ------------------------
   log(`## Concurrent clients (memory store, ${rate} events/s for ${stepSeconds} s per step)`);
   log();
-  log('| clients | p50 latency (ms) | p99 (ms) | max (ms) | delivered / expected | server RSS (MiB) | JS heap (MiB) |');
-  log('|---|---|---|---|---|---|---|');
+  log('| clients | p50 latency (ms) | p99 (ms) | max (ms) | delivered / expected | hub time per publish, max (ms) | server RSS (MiB) | JS heap (MiB) |');
+  log('|---|---|---|---|---|---|---|---|');
   const base = await hub.call('memory');
   let samples = [];
   let failures = 0;
@@ -182,7 +205,7 @@ log();
     try {
       sockets.push(...(await openClients(hub.port, target - sockets.length, sink)));
     } catch (error) {
-      log(`| ${target} | could not connect: ${error.code ?? error.message} | | | | | |`);
+      log(`| ${target} | could not connect: ${error.code ?? error.message} | | | | | | |`);
       break;
     }
     await sleep(500);
@@ -190,11 +213,11 @@ log();
     perClient = { rss: (idle.rss - base.rss) / target, heap: (idle.heapUsed + idle.external - base.heapUsed - base.external) / target, clients: target };
     samples = [];
     const count = rate * stepSeconds;
-    await hub.call('publish', { count, rate });
+    const { slowestMs } = await hub.call('publish', { count, rate });
     await sleep(1500);
     const sorted = Float64Array.from(samples).sort();
     const p99 = percentile(sorted, 99);
-    log(`| ${target} | ${ms(percentile(sorted, 50))} | ${ms(p99)} | ${ms(sorted.at(-1))} | ${samples.length} / ${count * target} | ${mib(idle.rss)} | ${mib(idle.heapUsed)} |`);
+    log(`| ${target} | ${ms(percentile(sorted, 50))} | ${ms(p99)} | ${ms(sorted.at(-1))} | ${samples.length} / ${count * target} | ${ms(slowestMs)} | ${mib(idle.rss)} | ${mib(idle.heapUsed)} |`);
     if (p99 < 1000 && samples.length === count * target && failures === 0) held = target;
     else break;
   }
@@ -205,21 +228,21 @@ log();
     log(`Memory per idle client (${perClient.clients} clients, after GC): **${(perClient.rss / 1024).toFixed(1)} KiB RSS**, ${(perClient.heap / 1024).toFixed(1)} KiB JS heap + external.`);
   }
   log();
-  for (const socket of sockets) socket.destroy();
+  for (const socket of sockets) stopClient(socket);
   await hub.call('stop').catch(() => {});
 }
 
 // --- Redis store: events/s through one instance. -------------------------------------------------
-if (args.redis) {
+if (args.redis || args['redis-only']) {
   const redis = await startRedis();
   const hub = await startHub({ REDIS_PORT: String(redis.port) });
   const one = await throughput(hub, 1, quick ? 2000 : 50_000);
   const fan = await throughput(hub, 100, quick ? 500 : 10_000);
   log('## Throughput, one instance, Redis store (XADD + XREAD BLOCK, private redis-server)');
   log();
-  log('| clients | events | events/s published→received | deliveries/s |');
-  log('|---|---|---|---|');
-  for (const r of [one, fan]) log(`| ${r.clients} | ${r.count} | ${Math.round(r.eventsPerSecond)} | ${Math.round(r.deliveriesPerSecond)} |`);
+  log('| clients | events | events/s published→received | deliveries/s | delivered / expected | cut for slowness, resumed |');
+  log('|---|---|---|---|---|---|');
+  for (const r of [one, fan]) log(`| ${r.clients} | ${r.count} | ${Math.round(r.eventsPerSecond)} | ${Math.round(r.deliveriesPerSecond)} | ${r.received} / ${r.count * r.clients} | ${r.reconnects} |`);
   log();
   await hub.call('stop').catch(() => {});
   redis.stop();

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 export const BUDGETS = { core: 7400, cdn: 8500 };
 
 /** Subpath entries (`sse-kit/<name>`, built to dist/<name>.js): name → budget. */
-export const SUBPATHS = { server: 3000 };
+export const SUBPATHS = { server: 4250 };
 Object.assign(BUDGETS, SUBPATHS);
 const EXTERNAL = ['sse-kit', 'react', 'react-dom', 'vue', 'ioredis', 'redis', 'node:*'];
 

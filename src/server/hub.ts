@@ -77,9 +77,10 @@ interface TopicGroup {
  * live events, each once and in order. A client whose id is older than the kept history gets a
  * `reset` event (`data: {"topic": ...}`) and live events from then on: reload your state on it.
  * @example
- * type Events = { message: { text: string } };
- * const hub = createHub<Events>();
- * app.get('/events', (req, res) => hub.serve(req, res, { topics: ['chat'] }));
+ * const { createHub } = await import('sse-kit/server');
+ * const { createServer } = await import('node:http');
+ * const hub = createHub<{ message: { text: string } }>();
+ * createServer((req, res) => hub.serve(req, res, { topics: ['chat'] })).listen(3000);
  * await hub.publish('chat', 'message', { text: 'hi' });
  */
 export function createHub<Events extends EventMap = EventMap>(options: HubOptions = {}): Hub<Events> {
@@ -137,16 +138,19 @@ export function createHub<Events extends EventMap = EventMap>(options: HubOption
   /** Subscribe first, then replay: anything published in between is caught by both and written once. */
   async function start(connection: Connection, backlog: number, asked: Map<string, string>): Promise<void> {
     await Promise.all(connection.topics.map((topic) => join(topic, connection)));
+    // The first write sends the headers too: a client that sees the stream open is already subscribed.
+    connection.write(formatRetry(retry));
     for (const topic of connection.topics) {
       if (connection.closed) return;
       const after = asked.get(topic);
+      // A new client that wants no backlog gets what the subscription delivers from now on.
+      if (after === undefined && backlog === 0) continue;
       const history = await store.read(topic, after, backlog);
       if (history.reset) {
         connection.cursors.set(topic, history.last);
         connection.write(formatEvent(connection.position(), 'reset', JSON.stringify({ topic })));
         continue;
       }
-      if (after === undefined && history.events.length === 0) connection.cursors.set(topic, history.last);
       await connection.replay(topic, history.events);
     }
     connection.goLive();
@@ -169,7 +173,6 @@ export function createHub<Events extends EventMap = EventMap>(options: HubOption
       });
       open.add(connection);
       stats.connections = open.size;
-      connection.write(formatRetry(retry));
       // A store failure (Redis unreachable) cuts the stream: the client retries with its id.
       start(connection, serve.backlog ?? 0, asked).catch(() => connection.close(true));
     });

@@ -23,7 +23,8 @@ interface Topic {
  * topic. The hub's default. History is lost on restart: a client resuming with an id this store
  * never issued gets a `reset` event.
  * @example
- * const hub = createHub<Events>({ store: memoryStore({ maxHistory: 5000 }) });
+ * const { createHub, memoryStore } = await import('sse-kit/server');
+ * const hub = createHub({ store: memoryStore({ maxHistory: 5000 }) });
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const maxHistory = options.maxHistory ?? 1000;

@@ -51,8 +51,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * its last id, so after a Redis restart or a network cut it catches up from the stream: nothing
  * published in the meantime is skipped (as long as Redis kept it).
  * @example
- * import Redis from 'ioredis';
- * const hub = createHub<Events>({ store: redisStore({ client: new Redis(process.env.REDIS_URL) }) });
+ * const { createHub, redisStore } = await import('sse-kit/server');
+ * const { Redis } = await import('ioredis');
+ * const hub = createHub({ store: redisStore({ client: new Redis('redis://127.0.0.1:6379') }) });
  */
 export function redisStore(options: RedisStoreOptions): Store {
   const { client } = options;

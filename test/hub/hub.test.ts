@@ -201,6 +201,30 @@ describe('subscribe, then replay', () => {
     await waitFor(() => client.got.some((entry) => entry.n === 10), 5000, 'event 10');
     expect(client.got.map((entry) => entry.n)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
+
+  test('a client sees the stream open only once the hub is subscribed, so it misses nothing published after', async () => {
+    const inner = memoryStore();
+    let arm!: () => void;
+    const armed = new Promise<void>((resolve) => (arm = resolve));
+    // A store slow to subscribe (a Redis round trip, stretched).
+    const store: Store = {
+      ...inner,
+      async subscribe(topic, listener) {
+        await armed;
+        return inner.subscribe(topic, listener);
+      },
+    };
+    const { hub, url } = await serveHub({ store });
+    const client = numberedClient(url('topic=a'));
+    cleanups.push(() => client.stream.close());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(client.stream.state).toBe('connecting');
+    arm();
+    await waitFor(() => client.stream.state === 'open', 5000, 'the stream to open');
+    await publishN(hub, 'a', 1, 3);
+    await waitFor(() => client.got.length === 3, 5000, 'three events');
+    expect(client.got.map((entry) => entry.n)).toEqual([1, 2, 3]);
+  });
 });
 
 describe('hub.response (fetch-style servers)', () => {
