@@ -156,7 +156,7 @@ export function createHub<Events extends EventMap = EventMap>(options: HubOption
     connection.goLive();
   }
 
-  function open_(sinkOf: (onGone: () => void) => Sink, lastEventId: string | undefined, serve: ServeOptions): Promise<void> {
+  function openStream(sinkOf: (onGone: () => void) => Sink, lastEventId: string | undefined, serve: ServeOptions): Promise<void> {
     const topics = [...serve.topics];
     if (topics.length === 0) throw new TypeError('hub.serve: options.topics must name at least one topic');
     const asked = parseCursor(topics, serve.lastEventId ?? lastEventId);
@@ -189,13 +189,13 @@ export function createHub<Events extends EventMap = EventMap>(options: HubOption
         res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain' }).end('shutting down');
         return Promise.resolve();
       }
-      return open_((onGone) => nodeSink(res, serve.headers, onGone), nodeLastEventId(req), serve);
+      return openStream((onGone) => nodeSink(res, serve.headers, onGone), nodeLastEventId(req), serve);
     },
 
     response(request, serve) {
       if (closed) return new Response('shutting down', { status: 503, headers: { 'Retry-After': '1' } });
       let body!: ReadableStream<Uint8Array>;
-      void open_(
+      void openStream(
         (onGone) => {
           const made = streamSink(onGone);
           body = made.body;
