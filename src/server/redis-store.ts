@@ -69,17 +69,25 @@ export function redisStore(options: RedisStoreOptions): Store {
   let stale = false;
   let wake: (() => void) | undefined;
 
-  /** The stream's last issued id and the newest id trimmed away (`0-0` when none). */
-  async function info(key: string): Promise<{ last: string; maxDeleted: string }> {
+  /**
+   * The stream's last issued id, and the oldest id after which nothing was removed: the first
+   * kept entry once `MAXLEN` trimmed (Redis >= 7.0 counts `entries-added`), else the newest entry
+   * removed by `XDEL` (`0-0` when none).
+   */
+  async function info(key: string): Promise<{ last: string; intactAfter: string }> {
     const reply = (await client.call('XINFO', 'STREAM', key).catch((error: Error) => {
       if (/no such key/i.test(error.message)) return [];
       throw error;
     })) as unknown[];
-    const field = (name: string) => {
-      const at = reply.indexOf(name);
-      return at >= 0 ? String(reply[at + 1]) : '0-0';
-    };
-    return { last: field('last-generated-id'), maxDeleted: field('max-deleted-entry-id') };
+    const field = (name: string) => reply[reply.indexOf(name) + 1];
+    const last = reply.length ? String(field('last-generated-id')) : '0-0';
+    const maxDeleted = reply.length ? String(field('max-deleted-entry-id') ?? '0-0') : '0-0';
+    const trimmed = Number(field('entries-added') ?? 0) > Number(field('length') ?? 0);
+    const first = field('first-entry') as Entry | null | undefined;
+    // Trimming removes from the front, so after a trim only positions at or past the first kept
+    // entry are known to be intact. (A client exactly one entry before it gets a needless reset.)
+    const intactAfter = trimmed && first && compareIds(first[0], maxDeleted) > 0 ? first[0] : maxDeleted;
+    return { last, intactAfter };
   }
 
   async function loop(): Promise<void> {
@@ -144,8 +152,8 @@ export function redisStore(options: RedisStoreOptions): Store {
       if (!isEventId(after)) return { events: [], reset: true, last: (await info(key)).last };
       // Read first, then look at what was trimmed: a trim in between can only cause a needless reset, never a silent gap.
       const entries = (await client.call('XRANGE', key, `(${after.includes('-') ? after : `${after}-0`}`, '+')) as Entry[];
-      const { last, maxDeleted } = await info(key);
-      const reset = compareIds(after, maxDeleted) < 0 || compareIds(after, last) > 0;
+      const { last, intactAfter } = await info(key);
+      const reset = compareIds(after, intactAfter) < 0 || compareIds(after, last) > 0;
       return { events: reset ? [] : entries.map(toEvent), reset, last };
     },
 

@@ -149,4 +149,30 @@ describe('two hub instances on one Redis, behind a cutting round-robin proxy', (
     expect(result.resets).toBe(0);
     expect(slow.hub.stats.evicted).toBe(1);
   });
+
+  test('a client resuming from before the trimmed history gets reset; one inside it gets the replay', async () => {
+    const hub = createHub<Numbered>({ store: redisStore({ client: connect(), maxHistory: 100 }), retry: 5 });
+    const server = await startServer((req, res) => hub.serve(req, res, { topics: ['trimmed'] }));
+    instances.push({ hub, server });
+    const ids: string[] = [];
+    for (let n = 1; n <= 1000; n++) ids.push(await hub.publish('trimmed', 'tick', { n }));
+    // Redis trims MAXLEN ~ by whole nodes (100 entries): about the last 100-200 are kept.
+    const old = numberedClient(server.url, ids[10]);
+    const recent = numberedClient(server.url, ids[994]);
+    const future = numberedClient(server.url, '99999999999999-0');
+    try {
+      await waitFor(() => old.resets.length === 1 && recent.got.length === 5 && future.resets.length === 1, 5000, 'reset, replay, reset').catch((error) => {
+        throw new Error(`${error}: ${JSON.stringify({ old: old.resets, recent: recent.got, future: future.resets, fs: future.stream.state })}`);
+      });
+      expect(old.resets).toEqual([ids[999]]);
+      expect(old.got).toEqual([]);
+      expect(recent.got.map((tick) => tick.n)).toEqual([996, 997, 998, 999, 1000]);
+      expect(recent.resets).toEqual([]);
+      await hub.publish('trimmed', 'tick', { n: 1001 });
+      await waitFor(() => old.got.length === 1 && future.got.length === 1, 5000, 'the next live event');
+      expect(old.got[0]?.n).toBe(1001);
+    } finally {
+      for (const client of [old, recent, future]) client.stream.close();
+    }
+  });
 });
