@@ -175,4 +175,46 @@ describe('two hub instances on one Redis, behind a cutting round-robin proxy', (
       for (const client of [old, recent, future]) client.stream.close();
     }
   });
+
+  test('hub.close() sends its clients to the other instance, which resumes them with nothing lost', async () => {
+    const [first, second] = [await startInstance(), await startInstance()];
+    const balancer = await startCuttingProxy([first.server.url, second.server.url], Number.POSITIVE_INFINITY);
+    const client = numberedClient(`${balancer.url}/?topic=handoff`);
+    try {
+      await waitFor(() => first.hub.stats.connections === 1, 5000, 'the client on the first instance');
+      for (let n = 1; n <= 100; n++) await second.hub.publish('handoff', 'tick', { n });
+      await waitFor(() => client.got.length === 100, 5000, '100 events');
+      await first.hub.close();
+      // Published while the client waits its retry: (500 ms) before coming back.
+      for (let n = 101; n <= 200; n++) await second.hub.publish('handoff', 'tick', { n });
+      await waitFor(() => client.got.length === 200, 5000, '200 events');
+      expect(deliveryReport(client.got, 200, compareIds)).toEqual({ received: 200, lost: 0, duplicated: 0, outOfOrder: 0 });
+      expect(second.hub.stats.connections).toBe(1);
+      expect(balancer.served).toEqual([1, 1]);
+    } finally {
+      client.stream.close();
+      await balancer.close();
+    }
+  });
+
+  // Last: it empties Redis.
+  test('after a Redis restart that lost the data, a resuming client gets reset, then live events', async () => {
+    const [instance] = instances;
+    const url = `${instance!.server.url}/?topic=lost`;
+    for (let n = 1; n <= 10; n++) await instance!.hub.publish('lost', 'tick', { n });
+    const before = numberedClient(url, '0-1');
+    await waitFor(() => before.got.length === 10, 5000, '10 events');
+    before.stream.close();
+    await redis.restart(); // SIGTERM with --save '': nothing is kept
+    const after = numberedClient(url, before.got.at(-1)!.id);
+    try {
+      await waitFor(() => after.resets.length === 1, 10_000, 'the reset');
+      await instance!.hub.publish('lost', 'tick', { n: 11 });
+      await waitFor(() => after.got.length === 1, 5000, 'the next event');
+      expect(after.got[0]?.n).toBe(11);
+      expect(after.resets).toHaveLength(1);
+    } finally {
+      after.stream.close();
+    }
+  });
 });
