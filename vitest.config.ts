@@ -29,6 +29,8 @@ export default defineConfig({
       suite('cli', 'node', 30_000),
       // The kit's own tests, and the sample app that uses it as a user would (jsdom per file).
       { extends: true, test: { name: 'testing', include: ['test/testing/**/*.test.ts', 'examples/testing-app/**/*.test.ts'] } },
+      suite('hub'),
+      suite('redis', 'node', 60_000),
     ],
     hookTimeout: 60_000,
     // No .only / .skip in committed tests.

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
-const OUTPUTS = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/sse-kit.min.js'];
+const OUTPUTS = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/sse-kit.min.js', 'dist/server.js'];
 const INPUTS = ['src', 'rollup.config.js', 'package.json'];
 
 /** Newest modification time of a file, or of any file under a directory. */

@@ -219,6 +219,57 @@ function redisPing(port: number): Promise<boolean> {
   });
 }
 
+/** Starts redis-server on 127.0.0.1:`port` without persistence settings, data in `dir`; resolves once it answers PING. */
+async function startRedisProcess(port: number, dir: string): Promise<Started> {
+  const redis = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], dir, {});
+  try {
+    await waitReady(`redis-server on port ${port}`, redis, () => redisPing(port));
+  } catch (error) {
+    await stopProcess(redis);
+    throw error;
+  }
+  return redis;
+}
+
+/** A private redis-server for a test (see {@link startRedis}). */
+export interface RedisServer {
+  port: number;
+  /**
+   * Stops the server if it still runs (SIGTERM: nothing is saved), then starts a new one on the same
+   * port and directory; it loads the data a `SHUTDOWN SAVE` left there, if any.
+   */
+  restart(): Promise<void>;
+  /** Stops it and removes its directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private redis-server on a free port, in a temporary directory, with `--save ''
+ * --appendonly no`. Throws the install command when redis-server is missing.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  if (!onPath('redis-server')) throw new Error(`redis-server is missing: ${SETUP} \`apt-get install -y redis-server\``);
+  installCleanup();
+  const dir = mkdtempSync(join(tmpdir(), 'sse-kit-redis-'));
+  scratchDirs.add(dir);
+  const port = await freePort();
+  let current: Started | undefined = await startRedisProcess(port, dir);
+  let stopped: Promise<void> | undefined;
+  return {
+    port,
+    async restart() {
+      if (current) await stopProcess(current);
+      current = await startRedisProcess(port, dir);
+    },
+    stop: () =>
+      (stopped ??= (async () => {
+        if (current) await stopProcess(current);
+        rmSync(dir, { recursive: true, force: true });
+        scratchDirs.delete(dir);
+      })()),
+  };
+}
+
 let goBinary: Promise<string> | undefined;
 
 /**
@@ -304,14 +355,7 @@ export async function startBackend(name: BackendName, env: Record<string, string
     if (name === 'php') fullEnv.DATA_FILE ??= join(scratch, 'messages.sqlite');
     if (name === 'php-redis' && !env.REDIS_PORT) {
       const redisPort = await freePort();
-      const redis = startProcess(
-        'redis-server',
-        ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', scratch],
-        scratch,
-        {},
-      );
-      helpers.push(redis);
-      await waitReady(`redis-server on port ${redisPort}`, redis, () => redisPing(redisPort));
+      helpers.push(await startRedisProcess(redisPort, scratch));
       fullEnv.REDIS_PORT = String(redisPort);
     }
     const { cmd, args, cwd, env: extra } = await command(name);

@@ -1,6 +1,8 @@
-// Express 5 example server for sse-kit: the tutorial's subscriber list (GET /events streams,
-// POST /messages broadcasts) plus everything in ../CONTRACT.md, and the demo-only extras the
-// dashboard uses (GET /metrics, POST /control/drop, POST /control/restart, static files).
+// Express 5 example server for sse-kit: the tutorial's broadcast (GET /events streams,
+// POST /messages publishes) on the sse-kit/server hub, plus everything in ../CONTRACT.md, and the
+// demo-only extras the dashboard uses (GET /metrics, POST /control/drop, POST /control/restart,
+// static files). The broadcast streams keep history and resume through the hub; for several
+// instances on one Redis, see ../cluster/.
 //
 //   PORT=3000 node examples/servers/express/server.js      (PORT=0 picks a free port)
 //
@@ -9,6 +11,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
+
+// The hub comes from the built package (dist/server.js, through package.json "exports").
+const { createHub, memoryStore } = await import('sse-kit/server').catch((error) => {
+  throw new Error('sse-kit/server is not built: run `npm run build` (or `npm start`)', { cause: error });
+});
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -40,12 +47,13 @@ export function createApp(config = configFrom()) {
 
   /** Open SSE responses, so /control/drop and shutdown can end them. */
   const streams = new Set();
-  /** The tutorial's subscriber list: responses of GET /events. */
-  const subscribers = new Set();
-  /** Message log of /events: ids are 1, 2, 3, ... per server run. */
-  const messages = [];
-  /** Bounded metric history: replaying ids > Last-Event-ID makes resume gap-free. */
-  const metrics = [];
+  // The hubs keep the history and the subscriber lists. Their memory store numbers events
+  // 1, 2, 3, ... per topic, the ids of the contract. Two hubs: two history bounds.
+  const hubOptions = { retry: config.retryMs, heartbeatInterval: config.heartbeatMs };
+  const hub = createHub({ ...hubOptions, store: memoryStore({ maxHistory: 10_000 }) });
+  const metricsHub = createHub({ ...hubOptions, store: memoryStore({ maxHistory: config.metricsHistory }) });
+  /** Messages posted so far: the id the store gives the next one is this + 1 (appends are synchronous). */
+  let messageCount = 0;
   let metricId = 0;
   let refuseUntil = 0;
 
@@ -77,7 +85,7 @@ export function createApp(config = configFrom()) {
 
   // --- GET /counter and GET /private: a per-connection counter. ----------------------------------
   const counter = (req, res) => {
-    const stream = openStream(req, res);
+    const stream = openStream(res);
     const interval = positiveInt(req.query.interval, 1000);
     const limit = positiveInt(req.query.limit, 0);
     const end = positiveInt(req.query.end, 0);
@@ -101,23 +109,21 @@ export function createApp(config = configFrom()) {
     counter(req, res);
   });
 
-  // --- GET /events + POST /messages: the tutorial's broadcast. ----------------------------------
+  // --- GET /events + POST /messages: the tutorial's broadcast, on the hub. -----------------------
+  // A new subscriber gets the whole log (backlog: Infinity), a returning one what came after its
+  // Last-Event-ID (header or ?lastEventId=); the hub subscribes before it replays, so nothing
+  // published meanwhile is lost or sent twice.
   app.get('/events', (req, res) => {
-    const stream = openStream(req, res);
-    const after = lastIdOf(req);
-    // Replay and subscribe in the same tick: no message can fall between the two.
-    for (const message of messages) if (message.id > after) stream.send(messageEvent(message));
-    subscribers.add(stream);
-    stream.onClose(() => subscribers.delete(stream));
+    track(res);
+    hub.serve(req, res, { topics: ['messages'], backlog: Number.POSITIVE_INFINITY });
   });
 
-  app.post('/messages', express.text({ type: () => true, limit: '64kb' }), (req, res) => {
+  app.post('/messages', express.text({ type: () => true, limit: '64kb' }), async (req, res) => {
     const body = parseJson(req.body);
     if (typeof body?.text !== 'string') return res.status(400).json({ error: 'expected {"text": string}' });
-    const message = { id: messages.length + 1, text: body.text };
-    messages.push(message);
-    for (const stream of subscribers) stream.send(messageEvent(message));
-    res.status(201).json({ id: message.id });
+    const message = { id: ++messageCount, text: body.text };
+    const id = await hub.publish('messages', 'message', message);
+    res.status(201).json({ id: Number(id) });
   });
 
   // --- POST /chat: an LLM-style reply that ends the response. -----------------------------------
@@ -125,7 +131,7 @@ export function createApp(config = configFrom()) {
     const body = parseJson(req.body);
     if (typeof body?.prompt !== 'string') return res.status(400).json({ error: 'expected {"prompt": string}' });
     const tokens = body.prompt.split(/\s+/).filter(Boolean).reverse();
-    const stream = openStream(req, res);
+    const stream = openStream(res);
     let i = lastIdOf(req); // a resumed POST skips the tokens it already has
     const timer = setInterval(() => {
       if (i < tokens.length) {
@@ -139,20 +145,15 @@ export function createApp(config = configFrom()) {
     stream.onClose(() => clearInterval(timer));
   });
 
-  // --- Demo only: GET /metrics, a global metric stream with sequential ids. ---------------------
+  // --- Demo only: GET /metrics, a global metric stream with sequential ids, on its own hub. ------
   const metricsTimer = setInterval(() => {
-    const metric = { id: ++metricId, data: sample(metricId, streams.size) };
-    metrics.push(metric);
-    if (metrics.length > config.metricsHistory) metrics.shift();
-    for (const stream of streams) if (stream.path === '/metrics') stream.send(metricEvent(metric));
+    void metricsHub.publish('metrics', 'metric', sample(++metricId, streams.size));
   }, config.metricsMs);
 
   app.get('/metrics', (req, res) => {
-    const stream = openStream(req, res);
-    const hasId = req.get('last-event-id') !== undefined || req.query.lastEventId !== undefined;
+    track(res);
     // Resume: everything after the client's id. First visit: the last 60 points fill the chart.
-    const after = hasId ? lastIdOf(req) : metricId - 60;
-    for (const metric of metrics) if (metric.id > after) stream.send(metricEvent(metric));
+    metricsHub.serve(req, res, { topics: ['metrics'], backlog: 60 });
   });
 
   // --- Demo only: failure injection. -------------------------------------------------------------
@@ -174,7 +175,7 @@ export function createApp(config = configFrom()) {
   app.use(express.static(join(root, 'examples/dashboard'), staticOptions));
 
   /** Starts an SSE response: headers, `retry:`, heartbeat, cleanup on disconnect. */
-  function openStream(req, res) {
+  function openStream(res) {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',
@@ -186,7 +187,6 @@ export function createApp(config = configFrom()) {
     res.write(`retry: ${config.retryMs}\n\n`);
     const closers = [];
     const stream = {
-      path: req.path,
       send(event) {
         if (!res.writableEnded && !res.destroyed) res.write(format(event));
       },
@@ -211,10 +211,20 @@ export function createApp(config = configFrom()) {
     return stream;
   }
 
+  /** Lists a hub stream with the others, so /control/drop can cut it and /metrics counts it. */
+  function track(res) {
+    const stream = { drop: () => res.socket?.destroySoon() };
+    streams.add(stream);
+    res.on('close', () => streams.delete(stream));
+  }
+
   return {
     app,
     shutdown() {
       clearInterval(metricsTimer);
+      // The hubs end their streams with a short retry: (clients come back); the rest are cut.
+      void hub.close();
+      void metricsHub.close();
       dropAll();
     },
   };
@@ -253,9 +263,6 @@ function format({ id, event, data }) {
   if (event) out += `event: ${event}\n`;
   return `${out}data: ${JSON.stringify(data)}\n\n`;
 }
-
-const messageEvent = (message) => ({ id: message.id, event: 'message', data: message });
-const metricEvent = (metric) => ({ id: metric.id, event: 'metric', data: metric.data });
 
 /** The client's last id: the Last-Event-ID header, else the lastEventId query parameter, else 0. */
 function lastIdOf(req) {
