@@ -110,7 +110,7 @@ describe('dispatch under a fast stream', () => {
     return { fetch, state };
   }
 
-  it('dispatches the events of one network read together, then lets timers run before the next read', async () => {
+  it('dispatches the events of one network read in one macrotask, in order', async () => {
     const { fetch } = fastBody(2, 3);
     const source = open(URL_, { fetch });
     const log: string[] = [];
@@ -119,32 +119,34 @@ describe('dispatch under a fast stream', () => {
       log.push(`event ${++n}`);
       if (n === 1) setImmediate(() => log.push('immediate'));
     };
-    await waitFor(() => n === 6);
-    expect(log).toEqual(['event 1', 'event 2', 'event 3', 'immediate', 'event 4', 'event 5', 'event 6']);
+    await waitFor(() => n === 6 && log.includes('immediate'));
+    expect(log.filter((entry) => entry !== 'immediate')).toEqual(['event 1', 'event 2', 'event 3', 'event 4', 'event 5', 'event 6']);
+    expect(log.indexOf('immediate')).toBeGreaterThan(2);
   });
 
-  it('lets a timer set by a listener run long before a 20,000-event burst is dispatched', async () => {
-    const { fetch } = fastBody(200, 100);
+  it('lets a timer set by a listener run long before a 50,000-event burst is dispatched', async () => {
+    const { fetch } = fastBody(500, 100);
     const source = open(URL_, { fetch });
     let n = 0;
     let atTimer = -1;
     source.onmessage = () => {
       if (++n === 1) setTimeout(() => (atTimer = n), 0);
     };
-    await waitFor(() => n === 20_000, 9000, 'every event');
+    await waitFor(() => n === 50_000, 9000, 'every event');
     expect(atTimer).toBeGreaterThan(0);
-    expect(atTimer).toBeLessThan(20_000);
+    expect(atTimer).toBeLessThan(25_000);
   });
 
-  it('reads no further ahead than it dispatches (memory stays bounded)', async () => {
-    const { fetch, state } = fastBody(200, 100);
+  it('reads ahead of dispatch by about 1 MiB at most (memory stays bounded)', async () => {
+    // 500 reads of 100 events of 1 character: 5.1 MiB by the queue's measure (128 per event).
+    const { fetch, state } = fastBody(500, 100);
     const source = open(URL_, { fetch });
     let pullsAtFirstEvent = -1;
     source.onmessage = () => {
       if (pullsAtFirstEvent < 0) pullsAtFirstEvent = state.pulls;
     };
     await waitFor(() => pullsAtFirstEvent >= 0);
-    expect(pullsAtFirstEvent).toBeLessThanOrEqual(3);
+    expect(pullsAtFirstEvent).toBeLessThan(100);
   });
 
   it('stops the rest of a read when a listener calls close()', async () => {
@@ -282,7 +284,8 @@ describe('error events carry code and message (as in the eventsource package)', 
   });
 
   it('an event larger than maxEventSize: the message says so, connection closed', async () => {
-    const error = await firstError({ ...answer(() => sseResponse([`data: ${'x'.repeat(100)}\n\n`])), maxEventSize: 10 });
+    // Split across reads: the limit bounds what the parser buffers while it waits for the blank line.
+    const error = await firstError({ ...answer(() => sseResponse([`data: ${'x'.repeat(40)}`, 'x'.repeat(40), '\n\n'])), maxEventSize: 50 });
     expect(error).toMatchObject({ readyState: EventSource.CLOSED });
     expect(error.message).toMatch(/maxEventSize|larger/i);
   });
