@@ -10,7 +10,6 @@ import { sseResponse } from '../helpers/streams.js';
 
 const URL_ = 'https://sse.test/events';
 type Init = ConstructorParameters<typeof EventSource>[1];
-type ErrorLike = Event & { code?: number; message?: string };
 
 let server: TestServer | undefined;
 const sources: EventSource[] = [];
@@ -249,7 +248,7 @@ describe('error events carry code and message (as in the eventsource package)', 
   async function firstError(init: Init, url = URL_) {
     const source = open(url, init);
     const errors: { readyState: number; code: unknown; message: unknown }[] = [];
-    source.onerror = (event: ErrorLike) => errors.push({ readyState: source.readyState, code: event.code, message: event.message });
+    source.onerror = (event) => errors.push({ readyState: source.readyState, code: event.code, message: event.message });
     await waitFor(() => errors.length > 0);
     return errors[0]!;
   }
