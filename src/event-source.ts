@@ -2,11 +2,16 @@
 // letter; quoted sentences come from it. Built on the fetch transport directly, not on EventStream:
 // the spec's processing model has no backoff, no retry budget and no status classes.
 // Deliberate differences from browsers: an event growing past maxEventSize (16 MiB) fails the
-// connection (memory stays bounded; reconnecting would fetch the same event again). Script-dispatched
-// events have `isTrusted` false, and a throwing listener is reported the runtime's way (in Node, an
-// uncaught exception, as for any EventTarget). fetch cannot tell a CORS refusal from a network error,
-// so in a browser such a stream is reestablished where the native one fails. In Node a pending
-// reconnection keeps the process alive until close(), as an open socket does.
+// connection (memory stays bounded; reconnecting would fetch the same event again). An id with a
+// control character or over 1024 UTF-8 bytes is not sent as Last-Event-ID (Node's fetch refuses it;
+// see headerSafeId). Inputs that could only fail (a non-http(s) URL, a header value with control
+// characters, a one-shot body) throw at construction. Error events carry `code` and `message`, as in
+// the `eventsource` package. The tasks queued before a macrotask starts run in that one macrotask
+// (see #drain), not one timer each. Script-dispatched events have `isTrusted` false, and a throwing
+// listener is reported the runtime's way (in Node, an uncaught exception, as for any EventTarget).
+// fetch cannot tell a CORS refusal from a network error, so in a browser such a stream is
+// reestablished where the native one fails. In Node a pending reconnection keeps the process alive
+// until close(), as an open socket does.
 import { NetworkError } from './errors.js';
 import { describeError, EventSourceErrorEvent } from './event-source-error.js';
 import { type EventSourceInit, type EventSourceRequest, eventSourceRequest, eventSourceURL, headerSafeId, redactURL } from './event-source-request.js';
