@@ -7,8 +7,9 @@
  * The `error` event of sse-kit's `EventSource`: `readyState` tells whether it reconnects
  * (CONNECTING) or gave up (CLOSED); `code` and `message` tell why, as in the `eventsource` package.
  * @example
+ * const source = new EventSource('https://example.com/events')
  * source.onerror = (event) => {
- *   if (event.code === 401) refreshToken()
+ *   if (event.code === 401) source.close()
  *   else console.warn(event.message)
  * }
  */
