@@ -136,6 +136,21 @@ describe('dispatch under a fast stream', () => {
     expect(atTimer).toBeLessThan(25_000);
   });
 
+  it('lets timers run between events of one read when listeners are slow (8 ms slices)', async () => {
+    const { fetch } = fastBody(1, 64);
+    const source = open(URL_, { fetch });
+    let n = 0;
+    let atTimer = -1;
+    source.onmessage = () => {
+      if (++n === 1) setTimeout(() => (atTimer = n), 0);
+      const until = Date.now() + 2;
+      while (Date.now() < until); // a listener that takes 2 ms
+    };
+    await waitFor(() => n === 64, 5000, 'every event');
+    expect(atTimer).toBeGreaterThan(0);
+    expect(atTimer).toBeLessThan(64);
+  });
+
   it('reads ahead of dispatch by about 1 MiB at most (memory stays bounded)', async () => {
     // 500 reads of 100 events of 1 character: 5.1 MiB by the queue's measure (128 per event).
     const { fetch, state } = fastBody(500, 100);
