@@ -24,11 +24,9 @@ export class EventSourceErrorEvent extends Event {
     super(type);
     this.code = init.code;
     this.message = init.message;
-  }
-
-  /** Node prints only an Event's own four fields: show `message` and `code` in `console.log` too. */
-  [Symbol.for('nodejs.util.inspect.custom')](): object {
-    return { type: this.type, message: this.message, code: this.code };
+    // Node prints only an Event's own four fields: show `message` and `code` in console.log too.
+    // Set here, not as a computed method: a class body calling Symbol.for() would not tree-shake.
+    Object.defineProperty(this, Symbol.for('nodejs.util.inspect.custom'), { value: () => ({ type, ...init }) });
   }
 }
 
