@@ -245,6 +245,18 @@ describe('options refused at construction', () => {
     expect(seen).toEqual(['t', 't']);
   });
 
+  it('waits at most 2^31-1 ms for a huge reconnectionTime instead of reconnecting at once', async () => {
+    const calls: string[] = [];
+    const fetch = (url: string) => {
+      calls.push(url);
+      return Promise.resolve(sseResponse(['data: a\n\n']));
+    };
+    const source = open(URL_, { fetch, reconnectionTime: 2 ** 40 });
+    await waitFor(() => source.readyState === EventSource.CONNECTING && calls.length === 1);
+    await tick(50);
+    expect(calls).toHaveLength(1);
+  });
+
   it('waits at most 2^31-1 ms for a retry: of hundreds of digits instead of reconnecting at once', async () => {
     const calls: string[] = [];
     const fetch = (url: string) => {
