@@ -9,13 +9,12 @@ export type ErrorCode =
   | 'HANDLER'
   | 'RETRY_EXHAUSTED';
 
-/** The URL for a message: query values replaced by `***` (they often carry tokens). */
+/** The URL for a message: query values, the fragment and a password replaced by `***` (they often carry tokens). */
 export function redact(url: string): string {
-  const query = url.indexOf('?');
-  if (query < 0) return url;
-  const hash = url.indexOf('#', query);
-  const end = hash < 0 ? url.length : hash;
-  return url.slice(0, query) + url.slice(query, end).replace(/=[^&]*/g, '=***') + url.slice(end);
+  return url
+    .replace(/#.*$/s, '#***')
+    .replace(/([?&][^=&#]*=)[^&#]*/g, '$1***')
+    .replace(/^([a-z][a-z\d+.-]*:\/\/[^/?#@:]*:)[^/?#@]*@/i, '$1***@');
 }
 
 /**

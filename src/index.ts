@@ -1,5 +1,6 @@
 export { createEventStream, EventStream } from './client.js';
 export { EventSource } from './event-source.js';
+export { EventSourceErrorEvent } from './event-source-error.js';
 export type { EventSourceInit } from './event-source.js';
 export {
   ContentTypeError,
