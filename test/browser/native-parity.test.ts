@@ -1,0 +1,249 @@
+// Issue 11: in the browser, createEventStream under `auto` (the native transport) must never be
+// worse than a bare EventSource. Both run side by side in one real Chromium page against a
+// node:http server that resumes from the Last-Event-ID header only, and the server's record of the
+// wire is the judge: which ids were sent back, when each reconnection came, how many requests a
+// fatal answer cost.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { type ChromiumSession, launchChromium } from '../helpers/chromium.js';
+import { answer, type FeedPlan, feed, type ParityServer, startParityServer } from '../helpers/parity-server.js';
+import { type ClientLog, runClients } from './parity-clients.js';
+import { record } from './parity-report.js';
+
+let chromium: ChromiumSession;
+let server: ParityServer | undefined;
+let page: Page | undefined;
+
+beforeAll(async () => {
+  chromium = await launchChromium();
+});
+afterAll(async () => {
+  await chromium?.close();
+});
+afterEach(async () => {
+  await page?.context().close();
+  await server?.close();
+  page = server = undefined;
+});
+
+/** Starts the server with `routes` and opens its page (same origin as the streams). */
+async function serve(routes: Parameters<typeof startParityServer>[0]): Promise<{ server: ParityServer; page: Page }> {
+  server = await startParityServer(routes);
+  page = await chromium.openPage(`${server.url}/page`);
+  return { server, page };
+}
+
+const SIDE_BY_SIDE = [
+  { name: 'eventsource', kind: 'eventsource' as const },
+  { name: 'auto', kind: 'sse-kit' as const, options: { transport: 'auto' } },
+];
+
+/** `n` as the feed writes it: `prefix + n`. */
+const ids = (prefix: string, ...ns: number[]) => ns.map((n) => `${prefix}${n}`);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+interface ResumeCase {
+  name: string;
+  plan: FeedPlan;
+  /** Ids every client must receive, in order. */
+  expected: string[];
+  /** Last-Event-ID header of each request, as the server read it. */
+  wire: (string | undefined)[];
+  /** Minimum milliseconds between the drop and the reconnection. */
+  minGap?: number;
+}
+
+// `retry: 250` keeps the browser's reconnection short (Chromium's default is 3 s).
+const RESUME: ResumeCase[] = [
+  {
+    name: 'drops after ids',
+    plan: { batch: 3, cuts: 2, retry: 250 },
+    expected: ids('', ...range(1, 9)),
+    wire: [undefined, '3', '6'],
+  },
+  {
+    name: 'an id-only block (id: 9, no data) before the drop',
+    plan: { batch: 3, cut: 'id-only', idOnly: 9, retry: 250 },
+    expected: ids('', 1, 2, 3, 10, 11, 12),
+    wire: [undefined, '9'],
+  },
+  {
+    name: 'a non-ASCII id (é€7)',
+    plan: { batch: 7, prefix: 'é€', retry: 250 },
+    expected: ids('é€', ...range(1, 10)),
+    wire: [undefined, 'é€7'],
+  },
+  {
+    name: 'half an event at the cut',
+    plan: { batch: 3, cut: 'half', retry: 250 },
+    expected: ids('', ...range(1, 6)),
+    wire: [undefined, '3'],
+  },
+  {
+    name: 'retry: 1500',
+    plan: { batch: 3, retry: 1500 },
+    expected: ids('', ...range(1, 6)),
+    wire: [undefined, '3'],
+    minGap: 1400,
+  },
+];
+
+/** Milliseconds from each drop of this client's connection to its next request. */
+function reconnectGaps(server: ParityServer, path: string, client: string): number[] {
+  const requests = server.requests(path, client);
+  return server.drops
+    .filter((d) => d.client === client && d.path === path)
+    .map((d) => (requests.find((r) => r.t >= d.t)?.t ?? Number.NaN) - d.t);
+}
+
+describe('resume after a drop, side by side with the browser’s EventSource', () => {
+  test.each(RESUME)('$name: no gap, no duplicate, the same Last-Event-ID on the wire', async (c) => {
+    const { server, page } = await serve((drop) => ({ '/feed': feed(c.plan, drop) }));
+    const logs = await runClients(page, { path: '/feed', clients: SIDE_BY_SIDE, count: c.expected.length, timeoutMs: 8000 });
+    for (const client of ['eventsource', 'auto']) {
+      const log = logs[client]!;
+      const gaps = reconnectGaps(server, '/feed', client);
+      const wire = server.requests('/feed', client);
+      record('resume', c.name, client, {
+        ids: log.events.map((e) => e.id).join(' '),
+        wire: wire.map((w) => w.lastEventId ?? '-').join(' '),
+        gaps: gaps.join(' '),
+        lost: c.expected.filter((id) => !log.events.some((e) => e.id === id)).length,
+        duplicated: log.events.length - new Set(log.events.map((e) => e.id)).size,
+      });
+      expect(log.events.map((e) => e.id), client).toEqual(c.expected);
+      expect(wire.map((w) => w.lastEventId), client).toEqual(c.wire);
+      // The server ignores it, but a reconnection the browser made never carries it.
+      expect(wire.map((w) => w.idParam), client).toEqual(c.wire.map(() => undefined));
+      if (c.minGap) for (const gap of gaps) expect(gap, `${client} reconnected ${gap} ms after the drop`).toBeGreaterThanOrEqual(c.minGap);
+    }
+    const auto = logs.auto!;
+    expect(auto.transport).toBe('native');
+    // A drop the browser recovers from is no error; the stream reports it as a retry only.
+    expect(auto.errors).toEqual([]);
+    expect(auto.retries.map((r) => [r.attempt, r.delay])).toEqual(c.wire.slice(1).map(() => [1, undefined]));
+  });
+});
+
+const FATAL = [
+  { path: '/404', status: 404, type: 'text/plain', error: { name: 'HttpStatusError', code: 'HTTP_STATUS', status: 404 } },
+  { path: '/410', status: 410, type: 'text/plain', error: { name: 'HttpStatusError', code: 'HTTP_STATUS', status: 410 } },
+  { path: '/html', status: 200, type: 'text/html; charset=utf-8', error: { name: 'ContentTypeError', code: 'CONTENT_TYPE' } },
+];
+
+const THREE = [...SIDE_BY_SIDE, { name: 'fetch', kind: 'sse-kit' as const, options: { transport: 'fetch' } }];
+
+describe('answers that end the stream', () => {
+  test('404, 410 and text/html: one typed error, state closed, no further request', async () => {
+    const { server, page } = await serve(() =>
+      Object.fromEntries(FATAL.map((f) => [f.path, answer(f.status, { 'content-type': f.type }, '<h1>no stream here</h1>')])),
+    );
+    // Long enough for two retries at the default 1 s backoff, had there been any.
+    const runs = FATAL.map((f) => runClients(page, { path: f.path, clients: THREE, count: 1, timeoutMs: 2000 }));
+    for (const [i, logs] of (await Promise.all(runs)).entries()) {
+      const f = FATAL[i]!;
+      for (const client of ['auto', 'fetch']) {
+        const log = logs[client]!;
+        const requests = server.requests(f.path, client);
+        record('fatal', f.path, client, { requests: requests.length, errors: log.errors.map((e) => e.code).join(' '), state: log.states.at(-1)?.state });
+        expect(log.errors.map(({ t, ...e }) => e), `${client} ${f.path}`).toEqual([f.error]);
+        expect(log.closes.map((c) => [c.reason, c.code]), `${client} ${f.path}`).toEqual([['error', f.error.code]]);
+        expect(log.states.at(-1)?.state).toBe('closed');
+        expect(log.retries).toEqual([]);
+        // auto: the EventSource request the browser refused, then ONE fetch that reads the status
+        // (Chromium sends the same headers for both: only the count tells them apart).
+        expect(requests, `${client} ${f.path}`).toHaveLength(client === 'auto' ? 2 : 1);
+      }
+      const es = server.requests(f.path, 'eventsource');
+      record('fatal', f.path, 'eventsource', { requests: es.length, errors: '(error event)', state: logs.eventsource!.states.at(-1)?.state });
+      expect(logs.eventsource!.states.map((s) => s.state)).toEqual(['closed']);
+      expect(es).toHaveLength(1);
+    }
+  });
+
+  test('503 with Retry-After: 1 waits a second before the next request, then streams', async () => {
+    // Each client gets two 503s, then the feed.
+    const busy = (drop: Parameters<typeof feed>[1]) =>
+      answer(503, { 'content-type': 'text/plain', 'retry-after': '1' }, 'busy', 2, feed({ batch: 3, cuts: 0 }, drop));
+    const { server, page } = await serve((drop) => ({ '/busy': busy(drop) }));
+    const logs = await runClients(page, { path: '/busy', clients: THREE, count: 3, timeoutMs: 3500 });
+    const spacing = (client: string) => {
+      const t = server.requests('/busy', client).map((r) => r.t);
+      return t.slice(1).map((x, i) => x - t[i]!);
+    };
+    for (const client of ['eventsource', 'auto', 'fetch']) record('503', 'Retry-After: 1', client, { spacing: spacing(client).join(' '), events: logs[client]!.events.length });
+    // auto: EventSource refused (503) → one fetch at once reads 503 + Retry-After → 1 s → streams.
+    const auto = spacing('auto');
+    expect(auto).toHaveLength(2);
+    expect(auto[0]).toBeLessThan(500);
+    expect(auto[1]).toBeGreaterThanOrEqual(990);
+    // fetch: 503 → 1 s → 503 → at least 1 s → streams.
+    const fetched = spacing('fetch');
+    expect(fetched).toHaveLength(2);
+    for (const gap of fetched) expect(gap).toBeGreaterThanOrEqual(990);
+    for (const client of ['auto', 'fetch']) {
+      expect(logs[client]!.events.map((e) => e.id), client).toEqual(['1', '2', '3']);
+      expect(logs[client]!.errors.map((e) => [e.code, e.status]), client).toEqual(client === 'auto' ? [['HTTP_STATUS', 503]] : [['HTTP_STATUS', 503], ['HTTP_STATUS', 503]]);
+    }
+  });
+});
+
+/** A TCP server that reads each request's first bytes, notes the time and client, and resets the socket. */
+async function startResetServer() {
+  const seen: { t: number; client: string }[] = [];
+  const sockets = new Set<Socket>();
+  const tcp: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('data', (chunk) => {
+      const client = /[?&]client=([\w-]+)/.exec(chunk.toString('latin1'))?.[1] ?? '';
+      seen.push({ t: Date.now(), client });
+      socket.resetAndDestroy();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      tcp.close(() => resolve());
+    });
+  return { url, seen, close };
+}
+
+const spacingOf = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
+
+test('a server that resets every connection: attempts spaced by the backoff policy', async () => {
+  const dead = await startResetServer();
+  try {
+    const { page } = await serve(() => ({}));
+    const retry = { initialDelay: 200, factor: 2, jitter: 'none', maxDelay: 10_000 };
+    const clients = [
+      { name: 'eventsource', kind: 'eventsource' as const },
+      { name: 'auto', kind: 'sse-kit' as const, options: { transport: 'auto', retry } },
+      { name: 'fetch', kind: 'sse-kit' as const, options: { transport: 'fetch', retry } },
+    ];
+    const logs = await runClients(page, { path: `${dead.url}/dead`, clients, count: 1, timeoutMs: 3500 });
+    for (const client of ['eventsource', 'auto', 'fetch']) {
+      const gaps = spacingOf(dead.seen.filter((s) => s.client === client).map((s) => s.t));
+      record('dead', 'reset', client, { attempts: gaps.length + 1, spacing: gaps.join(' ') });
+    }
+    for (const client of ['auto', 'fetch']) {
+      const log: ClientLog = logs[client]!;
+      const gaps = spacingOf(dead.seen.filter((s) => s.client === client).map((s) => s.t));
+      // Attempts at 0, 200, 600, 1400, 3000 ms: one request each, each after the delay onRetry announced.
+      expect(log.retries.map((r) => r.delay).slice(0, 4), client).toEqual([200, 400, 800, 1600]);
+      expect(gaps, client).toHaveLength(4);
+      gaps.forEach((gap, i) => {
+        const delay = log.retries[i]!.delay!;
+        expect(gap, `${client}: attempt ${i + 2} came ${gap} ms after the previous one, onRetry said ${delay}`).toBeGreaterThanOrEqual(delay - 20);
+        expect(gap, `${client}: attempt ${i + 2}`).toBeLessThan(delay + 300);
+      });
+    }
+  } finally {
+    await dead.close();
+  }
+});
