@@ -21,8 +21,8 @@ export interface ClientPlan {
   count: number;
   /** Every client stops after this long. */
   timeoutMs: number;
-  /** Log every callback to the console as `parity <json>` too (survives an unload). */
-  consoleLog?: boolean;
+  /** Also append every callback, timed, to sessionStorage `parity-log` (it survives a reload). */
+  persist?: boolean;
 }
 
 export interface ClientLog {
@@ -34,7 +34,8 @@ export interface ClientLog {
   /** sse-kit: onStateChange; EventSource: 'open' and, on error, 'connecting' or 'closed' (its readyState). */
   states: { state: string; t: number }[];
   retries: { attempt: number; delay: number | undefined; code: string | undefined; t: number }[];
-  errors: { name: string; code: string; status?: number; t: number }[];
+  /** `cause`: the message of the error's cause (what the browser said), if any. */
+  errors: { name: string; code: string; status?: number; cause?: string; t: number }[];
   closes: { reason: string; code?: string; t: number }[];
   /** The client reached `count` (false: stopped by the timeout). */
   done: boolean;
@@ -54,7 +55,10 @@ function startInPage(plan: ClientPlan & { id: string }): void {
       new Promise<ClientLog>((resolve) => {
         const log: ClientLog = { name: spec.name, transport: '', events: [], states: [], retries: [], errors: [], closes: [], done: false };
         const note = (kind: string, entry: Record<string, unknown>) => {
-          if (plan.consoleLog) console.info(`parity ${JSON.stringify({ client: spec.name, kind, ...entry })}`);
+          if (!plan.persist) return;
+          const saved = JSON.parse(sessionStorage.getItem('parity-log') ?? '[]') as unknown[];
+          saved.push({ client: spec.name, kind, ...entry });
+          sessionStorage.setItem('parity-log', JSON.stringify(saved));
         };
         const url = `${plan.path}${plan.path.includes('?') ? '&' : '?'}client=${encodeURIComponent(spec.name)}`;
         let stop = () => {};
@@ -83,8 +87,8 @@ function startInPage(plan: ClientPlan & { id: string }): void {
             resolve(log);
           };
         } else {
-          const push = <T extends object>(list: (T & { t: number })[], kind: string, entry: T) => {
-            const timed = { ...entry, t: Date.now() };
+          const push = <T extends { t: number }>(list: T[], kind: string, entry: NoInfer<Omit<T, 't'>>) => {
+            const timed = { ...entry, t: Date.now() } as T;
             list.push(timed);
             note(kind, timed);
           };
@@ -93,8 +97,13 @@ function startInPage(plan: ClientPlan & { id: string }): void {
             onStateChange: (state) => push(log.states, 'state', { state }),
             onRetry: ({ attempt, delay, error }) => push(log.retries, 'retry', { attempt, delay, code: error?.code }),
             onError: (error) => {
-              const status = (error as { status?: number }).status;
-              push(log.errors, 'error', { name: error.name, code: error.code, ...(status === undefined ? {} : { status }) });
+              const { status, cause } = error as { status?: number; cause?: { message?: string } };
+              push(log.errors, 'error', {
+                name: error.name,
+                code: error.code,
+                ...(status === undefined ? {} : { status }),
+                ...(cause?.message === undefined ? {} : { cause: cause.message }),
+              });
             },
             onClose: ({ reason, error }) => push(log.closes, 'close', error ? { reason, code: error.code } : { reason }),
           });
@@ -120,6 +129,31 @@ export async function startClients(page: Page, plan: ClientPlan) {
   await page.evaluate(startInPage, { ...plan, id });
   const logs = () => page.evaluate((runId) => window.parityRuns[runId]!, id);
   return { logs, byName: async () => Object.fromEntries((await logs()).map((log) => [log.name, log])) };
+}
+
+/** One entry of sessionStorage `parity-log`: a client's callback (`kind` event, state, retry, error, close) or a page event. */
+export type PersistedEntry = { client: string; kind: string; t: number } & Record<string, unknown>;
+
+/** Starts appending `pagehide`, `beforeunload`, `unload` and `freeze` to sessionStorage `parity-log`, as client `page`. */
+export async function persistPageEvents(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    for (const [target, type] of [[document, 'visibilitychange'], [window, 'beforeunload'], [window, 'pagehide'], [window, 'unload'], [document, 'freeze'], [document, 'resume']] as const) {
+      target.addEventListener(type, () => {
+        const saved = JSON.parse(sessionStorage.getItem('parity-log') ?? '[]') as unknown[];
+        saved.push({ client: 'page', kind: type, t: Date.now() });
+        sessionStorage.setItem('parity-log', JSON.stringify(saved));
+      });
+    }
+  });
+}
+
+/** What the page appended to sessionStorage `parity-log` (read it after a reload), then clears it. */
+export async function readPersisted(page: Page): Promise<PersistedEntry[]> {
+  return page.evaluate(() => {
+    const saved = JSON.parse(sessionStorage.getItem('parity-log') ?? '[]') as PersistedEntry[];
+    sessionStorage.removeItem('parity-log');
+    return saved;
+  });
 }
 
 /** Runs the clients and returns their logs by name. */

@@ -149,3 +149,37 @@ export function answer(status: number, headers: Record<string, string>, body: st
     res.writeHead(status, headers).end(body);
   };
 }
+
+/** A live feed: one event every `interval` ms for every connection, resumed from the header. */
+export interface LiveFeed {
+  route: Route;
+  /** The number of the last event published. */
+  head(): number;
+  stop(): void;
+}
+
+/**
+ * Publishes event `n` (id `n`, data `{"n":n}`) every `interval` ms to every open connection. A
+ * connection with a Last-Event-ID header first gets every event after it; one without starts live.
+ */
+export function liveFeed(interval = 50): LiveFeed {
+  let n = 0;
+  const open = new Set<ServerResponse>();
+  const write = (res: ServerResponse, k: number) => res.write(`id: ${k}\ndata: {"n":${k}}\n\n`);
+  const timer = setInterval(() => {
+    n++;
+    for (const res of open) write(res, n);
+  }, interval);
+  return {
+    route: (_req, res, _nth, wire) => {
+      sseHead(res);
+      res.write('retry: 250\n\n');
+      const from = wire.lastEventId === undefined ? n + 1 : Number(wire.lastEventId) + 1;
+      for (let k = from; k <= n; k++) write(res, k);
+      open.add(res);
+      res.on('close', () => open.delete(res));
+    },
+    head: () => n,
+    stop: () => clearInterval(timer),
+  };
+}
