@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { type CdpChromium, launchChromiumOverCdp } from '../helpers/chromium-cdp.js';
 import { type LiveFeed, liveFeed, type ParityServer, startParityServer } from '../helpers/parity-server.js';
-import { type ClientLog, type ClientSpec, persistPageEvents, readPersisted, startClients } from './parity-clients.js';
+import { type ClientLog, type ClientSpec, type PersistedEntry, persistPageEvents, readPersisted, startClients } from './parity-clients.js';
 import { record } from './parity-report.js';
 
 const CLIENTS: ClientSpec[] = [
@@ -36,6 +36,10 @@ afterEach(async () => {
   page = undefined;
 });
 
+/** A persisted entry in short: `kind`, `=state`, `(code: cause)`. */
+const show = (e: PersistedEntry) =>
+  `${e.kind}${e.state ? `=${e.state}` : ''}${e.code ? `(${e.code}${e.cause ? `: ${e.cause}` : ''})` : ''}`;
+
 /** Event numbers that are missing between the first and last received, and those received twice. */
 function gapsAndDuplicates(log: ClientLog): { lost: number[]; duplicated: number[] } {
   const ns = log.events.map((e) => e.n);
@@ -50,7 +54,7 @@ test('frozen for 5 s: every transport catches up within a second, nothing lost o
   page = await chromium.openPage(`${server.url}/page`);
   await readPersisted(page);
   await persistPageEvents(page);
-  const run = await startClients(page, { path: '/live', clients: CLIENTS, count: 0, timeoutMs: 8000 });
+  const run = await startClients(page, { path: '/live', clients: CLIENTS, count: 0, timeoutMs: 7500 });
   await sleep(1000);
   const frozen = Date.now();
   await chromium.setLifecycle(page, 'frozen');
@@ -61,24 +65,27 @@ test('frozen for 5 s: every transport catches up within a second, nothing lost o
   const logs = await run.byName();
   // The page really froze: it was told (freeze, resume) and no client got an event meanwhile.
   expect((await readPersisted(page)).map((e) => e.kind)).toEqual(['visibilitychange', 'freeze', 'resume']);
-  for (const spec of CLIENTS) {
-    const log = logs[spec.name]!;
+  const seen = CLIENTS.map(({ name }) => {
+    const log = logs[name]!;
     const { lost, duplicated } = gapsAndDuplicates(log);
     // Caught up: the client has the last event published while the page was frozen.
     const recovery = (log.events.find((e) => e.n >= head)?.t ?? Number.NaN) - active;
-    record('frozen', '5 s', spec.name, {
+    record('frozen', '5 s', name, {
       recovery,
       lost: lost.length,
       duplicated: duplicated.length,
-      requests: server.requests('/live', spec.name).length,
+      requests: server.requests('/live', name).length,
       retries: log.retries.length,
       errors: log.errors.map((e) => e.code).join(' '),
       states: log.states.map((s) => `${s.state}@${s.t - active}`).join(' '),
     });
-    expect(log.events.filter((e) => e.t > frozen + 100 && e.t < active).map((e) => e.n), spec.name).toEqual([]);
-    expect(log.events.length, spec.name).toBeGreaterThan(10);
-    expect({ lost, duplicated }, spec.name).toEqual({ lost: [], duplicated: [] });
-    expect(recovery, `${spec.name} caught up ${recovery} ms after the page was resumed`).toBeLessThan(1000);
+    return { name, log, lost, duplicated, recovery };
+  });
+  for (const { name, log, lost, duplicated, recovery } of seen) {
+    expect(log.events.filter((e) => e.t > frozen + 100 && e.t < active).map((e) => e.n), name).toEqual([]);
+    expect(log.events.length, name).toBeGreaterThan(10);
+    expect({ lost, duplicated }, name).toEqual({ lost: [], duplicated: [] });
+    expect(recovery, `${name} caught up ${recovery} ms after the page was resumed`).toBeLessThan(1000);
   }
 });
 
@@ -93,18 +100,20 @@ test('reload: no onError, no onRetry, no retrying state, no new attempt before t
   const log = await readPersisted(page);
   // What reached the server from the unloading page (the reloaded page starts no stream).
   await sleep(300);
-  record('reload', 'requests', 'all', { during: server.wire.slice(before).map((w) => `${w.client}@${w.t}`).join(' ') });
   const pagehide = log.find((e) => e.kind === 'pagehide')?.t ?? Number.NaN;
   const lifecycle = log.filter((e) => e.kind !== 'event');
-  // The exact order, relative to pagehide, for the report.
-  record('reload', 'order', 'all', { order: lifecycle.map((e) => `${e.client}:${e.kind}${e.state ? `=${e.state}` : ''}${e.code ? `(${e.code}${e.cause ? `: ${e.cause}` : ''})` : ''}@${e.t - pagehide}`).join(' ') });
+  // The exact order, in ms relative to pagehide, and the requests that reached the server, for the report.
+  record('reload', 'order', 'all', {
+    order: lifecycle.map((e) => `${e.client}:${show(e)}@${e.t - pagehide}`).join(' '),
+    requests: server.wire.slice(before).map((w) => `${w.client}@${w.t - pagehide}`).join(' '),
+  });
+  const spurious = (name: string) =>
+    lifecycle.filter((e) => e.client === name && (e.kind === 'error' || e.kind === 'retry' || (e.kind === 'state' && e.state === 'retrying')));
+  for (const name of ['auto', 'fetch']) record('reload', 'spurious', name, { spurious: spurious(name).map(show).join(' ') });
   for (const name of ['auto', 'fetch']) {
-    const mine = lifecycle.filter((e) => e.client === name);
-    const spurious = mine.filter((e) => e.kind === 'error' || e.kind === 'retry' || (e.kind === 'state' && e.state === 'retrying'));
-    record('reload', 'spurious', name, { spurious: spurious.map((e) => `${e.kind}${e.state ? `=${e.state}` : ''}${e.code ? `(${e.code})` : ''}`).join(' ') });
-    expect(spurious, `${name}: ${JSON.stringify(lifecycle)}`).toEqual([]);
+    expect(spurious(name), `${name}: ${JSON.stringify(lifecycle)}`).toEqual([]);
     // Once open, the only change before the page goes away is the pause on pagehide: no new attempt.
-    const states = mine.filter((e) => e.kind === 'state').map((e) => e.state);
+    const states = lifecycle.filter((e) => e.client === name && e.kind === 'state').map((e) => e.state);
     expect(states.slice(states.indexOf('open') + 1), name).toEqual(['paused']);
   }
 });

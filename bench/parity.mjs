@@ -1,0 +1,100 @@
+// `node bench/parity.mjs` — issue 11's table: the browser's EventSource, sse-kit `auto` (and
+// `fetch` where the tests run it) built from an older commit, and from the current dist, measured
+// in Chromium by test/browser/native-parity.test.ts and page-lifecycle.test.ts. Those tests append
+// what they measure to $PARITY_REPORT and load the bundle named by $SSE_KIT_BUNDLE; this script runs
+// them once per build (the old build fails some checks: that is the point) and prints the table.
+//
+//   npm run build && node bench/parity.mjs                 old = 13b1c28 (before the core rewrite)
+//   node bench/parity.mjs --old=<commit> --out=FILE        another baseline; also write the table to FILE
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const flag = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const oldRef = flag('old') ?? '13b1c28';
+const out = flag('out');
+const TESTS = ['test/browser/native-parity.test.ts', 'test/browser/page-lifecycle.test.ts'];
+const log = (...args) => console.error('[parity]', ...args);
+
+const current = join(root, 'dist/sse-kit.min.js');
+if (!existsSync(current)) throw new Error('dist/sse-kit.min.js is missing: run `npm run build`');
+
+/** Builds `ref` in a temp dir (git archive, the worktree's node_modules) and returns its bundle. */
+function buildOld(dir) {
+  mkdirSync(dir);
+  log(`building ${oldRef} in ${dir}`);
+  execFileSync('sh', ['-c', `git -C "${root}" archive ${oldRef} | tar -x -C "${dir}"`], { stdio: 'inherit' });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  return join(dir, 'dist/sse-kit.min.js');
+}
+
+/** Runs the parity tests against `bundle`; returns the records, keyed `group|case|client`. */
+function measure(label, bundle, dir) {
+  const file = join(dir, `${label}.jsonl`);
+  log(`measuring ${label} (${bundle})`);
+  const run = spawnSync('npx', ['vitest', 'run', ...TESTS], {
+    cwd: root,
+    env: { ...process.env, SSE_KIT_BUNDLE: bundle, PARITY_REPORT: file },
+    encoding: 'utf8',
+  });
+  const summary = /Tests\s+.*$/m.exec(run.stdout.replace(/\x1b\[[0-9;]*m/g, ''))?.[0] ?? `exit ${run.status}`;
+  log(`${label}: ${summary}`);
+  const records = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+  return new Map(records.map((r) => [`${r.group}|${r.case}|${r.client}`, r]));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sse-kit-parity-'));
+let before;
+let now;
+try {
+  before = measure('old', buildOld(join(dir, 'old')), dir);
+  now = measure('new', current, dir);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// One cell: what a record says, in a few words.
+const resume = (r) => r && `${r.lost} lost, ${r.duplicated} dup; Last-Event-ID ${r.wire}`;
+const gap = (r) => r && `${r.gaps} ms after the drop`;
+const fatal = (...rs) => rs.every(Boolean) && rs.map((r) => `${r.case}: ${r.requests} req, ${r.errors || 'no error'}, ${r.state}`).join('; ');
+const retryAfter = (r) => r && `gaps ${r.spacing || '(none: 1 request)'} ms, ${r.events} events`;
+const spacing = (r) => r && `${r.attempts} attempts in 3.5 s, gaps ${r.spacing || '-'} ms`;
+const frozen = (r) => r && `caught up in ${r.recovery} ms, ${r.lost} lost, ${r.duplicated} dup, ${r.requests} req`;
+const reload = (r) => r && (r.spurious || 'none');
+
+const get = (records, group, name, client) => records.get(`${group}|${name}|${client}`);
+const ROWS = [
+  ['header resume after drops (lost events)', (m, c) => resume(get(m, 'resume', 'drops after ids', c))],
+  ['id-only block (`id: 9`) before the drop', (m, c) => resume(get(m, 'resume', 'an id-only block (id: 9, no data) before the drop', c))],
+  ['non-ASCII id `é€7`', (m, c) => resume(get(m, 'resume', 'a non-ASCII id (é€7)', c))],
+  ['half an event at the cut', (m, c) => resume(get(m, 'resume', 'half an event at the cut', c))],
+  ['`retry: 1500` honoured', (m, c) => gap(get(m, 'resume', 'retry: 1500', c))],
+  ['404 / 410 / text/html fatal', (m, c) => fatal(...['/404', '/410', '/html'].map((p) => get(m, 'fatal', p, c)))],
+  ['503 + `Retry-After: 1`', (m, c) => retryAfter(get(m, '503', 'Retry-After: 1', c))],
+  ['dead server (resets), backoff 200 ms ×2', (m, c) => spacing(get(m, 'dead', 'reset', c))],
+  ['frozen 5 s, recovery', (m, c) => frozen(get(m, 'frozen', '5 s', c))],
+  ['reload: spurious onError/onRetry/retrying', (m, c) => reload(get(m, 'reload', 'spurious', c))],
+];
+const COLUMNS = [
+  ['EventSource', now, 'eventsource'],
+  [`auto @${oldRef}`, before, 'auto'],
+  ['auto now', now, 'auto'],
+  [`fetch @${oldRef}`, before, 'fetch'],
+  ['fetch now', now, 'fetch'],
+];
+const lines = [
+  `| behaviour (Chromium) | ${COLUMNS.map(([name]) => name).join(' | ')} |`,
+  `|---|${COLUMNS.map(() => '---').join('|')}|`,
+  ...ROWS.map(([name, cell]) => `| ${name} | ${COLUMNS.map(([, m, c]) => (c === 'eventsource' && name.startsWith('reload') ? 'n/a' : cell(m, c) || '—')).join(' | ')} |`),
+];
+const orders = ['old', 'new'].map((label, i) => {
+  const r = get(i ? now : before, 'reload', 'order', 'all');
+  return r ? `- ${label}: ${r.order}\n  requests from the unloading page: ${r.requests || 'none'}` : `- ${label}: not measured`;
+});
+const text = `${lines.join('\n')}\n\nReload, every callback in ms relative to pagehide:\n${orders.join('\n')}\n`;
+console.log(text);
+if (out) writeFileSync(out, text);
