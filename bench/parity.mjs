@@ -63,7 +63,8 @@ const gap = (r) => r && `${r.gaps} ms after the drop`;
 const fatal = (...rs) => rs.every(Boolean) && rs.map((r) => `${r.case}: ${r.requests} req, ${r.errors || 'no error'}, ${r.state}`).join('; ');
 const retryAfter = (r) => r && `gaps ${r.spacing || '(none: 1 request)'} ms, ${r.events} events`;
 const spacing = (r) => r && `${r.attempts} attempts in 3.5 s, gaps ${r.spacing || '-'} ms`;
-const frozen = (r) => r && `caught up in ${r.recovery} ms, ${r.lost} lost, ${r.duplicated} dup, ${r.requests} req`;
+const frozen = (r) =>
+  r && `${r.recovery === null ? 'not caught up 1.5 s after resume' : `caught up in ${r.recovery} ms`}, ${r.lost} lost, ${r.duplicated} dup, ${r.requests} req`;
 const reload = (r) => r && (r.spurious || 'none');
 
 const get = (records, group, name, client) => records.get(`${group}|${name}|${client}`);
@@ -72,6 +73,9 @@ const ROWS = [
   ['id-only block (`id: 9`) before the drop', (m, c) => resume(get(m, 'resume', 'an id-only block (id: 9, no data) before the drop', c))],
   ['non-ASCII id `é€7`', (m, c) => resume(get(m, 'resume', 'a non-ASCII id (é€7)', c))],
   ['half an event at the cut', (m, c) => resume(get(m, 'resume', 'half an event at the cut', c))],
+  ['drop, first reconnection reset (same origin)', (m, c) => resume(get(m, 'failed-reconnect', 'same origin, ids on events', c))],
+  ['same, after an id-only block (`id: 9`)', (m, c) => resume(get(m, 'failed-reconnect', 'same origin, an id-only block (id: 9)', c))],
+  ['same, cross-origin page', (m, c) => resume(get(m, 'failed-reconnect', 'cross-origin, ids on events', c))],
   ['`retry: 1500` honoured', (m, c) => gap(get(m, 'resume', 'retry: 1500', c))],
   ['404 / 410 / text/html fatal', (m, c) => fatal(...['/404', '/410', '/html'].map((p) => get(m, 'fatal', p, c)))],
   ['503 + `Retry-After: 1`', (m, c) => retryAfter(get(m, '503', 'Retry-After: 1', c))],

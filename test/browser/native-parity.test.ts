@@ -13,7 +13,7 @@ import { type ClientLog, runClients } from './parity-clients.js';
 import { record } from './parity-report.js';
 
 let chromium: ChromiumSession;
-let server: ParityServer | undefined;
+const servers: ParityServer[] = [];
 let page: Page | undefined;
 
 beforeAll(async () => {
@@ -24,14 +24,20 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await page?.context().close();
-  await server?.close();
-  page = server = undefined;
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  page = undefined;
 });
 
-/** Starts the server with `routes` and opens its page (same origin as the streams). */
-async function serve(routes: Parameters<typeof startParityServer>[0]): Promise<{ server: ParityServer; page: Page }> {
-  server = await startParityServer(routes);
-  page = await chromium.openPage(`${server.url}/page`);
+/**
+ * Starts the server with `routes` and opens a page: its own (same origin as the streams), or with
+ * `cross`, one from a second server (the streams allow it by CORS).
+ */
+async function serve(routes: Parameters<typeof startParityServer>[0], cross = false): Promise<{ server: ParityServer; page: Page }> {
+  const server = await startParityServer(routes, { cors: cross });
+  servers.push(server);
+  const origin = cross ? await startParityServer(() => ({})) : server;
+  if (cross) servers.push(origin);
+  page = await chromium.openPage(`${origin.url}/page`);
   return { server, page };
 }
 
@@ -128,6 +134,42 @@ describe('resume after a drop, side by side with the browser’s EventSource', (
     // A drop the browser recovers from is no error; the stream reports it as a retry only.
     expect(auto.errors).toEqual([]);
     expect(auto.retries.map((r) => [r.attempt, r.delay])).toEqual(c.wire.slice(1).map(() => [1, undefined]));
+  });
+});
+
+// The browser's own reconnection after the drop is reset (a server restarting); the next one works.
+// The browser keeps reconnecting with the header; sse-kit takes over after that first failure.
+const FAILED_RECONNECT = [
+  { name: 'same origin, ids on events', cross: false, plan: { batch: 3, resets: 1, retry: 250 }, expected: ids('', ...range(1, 6)), wire: [undefined, '3', '3'] },
+  {
+    name: 'same origin, an id-only block (id: 9)',
+    cross: false,
+    plan: { batch: 3, cut: 'id-only' as const, idOnly: 9, resets: 1, retry: 250 },
+    expected: ids('', 1, 2, 3, 10, 11, 12),
+    wire: [undefined, '9', '9'],
+  },
+  { name: 'cross-origin, ids on events', cross: true, plan: { batch: 3, resets: 1, retry: 250 }, expected: ids('', ...range(1, 6)), wire: [undefined, '3', '3'] },
+];
+
+describe('resume when the first reconnection fails too', () => {
+  test.each(FAILED_RECONNECT)('$name: the same events and Last-Event-ID as the browser’s EventSource', async (c) => {
+    const { server, page } = await serve((drop) => ({ '/feed': feed(c.plan, drop) }), c.cross);
+    const path = c.cross ? `${server.url}/feed` : '/feed';
+    const logs = await runClients(page, { path, clients: SIDE_BY_SIDE, count: c.expected.length, timeoutMs: 5000 });
+    for (const { name } of SIDE_BY_SIDE) {
+      const log = logs[name]!;
+      const wire = server.requests('/feed', name);
+      record('failed-reconnect', c.name, name, {
+        ids: log.events.map((e) => e.id).join(' '),
+        wire: wire.map((w) => w.lastEventId ?? (w.idParam ? `?${w.idParam}` : '-')).join(' '),
+        lost: c.expected.filter((id) => !log.events.some((e) => e.id === id)).length,
+        duplicated: log.events.length - new Set(log.events.map((e) => e.id)).size,
+      });
+    }
+    for (const { name } of SIDE_BY_SIDE) {
+      expect(logs[name]!.events.map((e) => e.id), name).toEqual(c.expected);
+      expect(server.requests('/feed', name).map((w) => w.lastEventId), name).toEqual(c.wire);
+    }
   });
 });
 

@@ -43,9 +43,12 @@ export type DropLog = (wire: WireRequest) => void;
 
 /**
  * Starts the server: `/page` is a blank page that loads the bundle, `/sse-kit.min.js` the bundle,
- * other paths go to `routes(drop)[path]` (404 when absent).
+ * other paths go to `routes(drop)[path]` (404 when absent). `cors`: pages of any origin may use them.
  */
-export async function startParityServer(routes: (drop: DropLog) => Record<string, Route>): Promise<ParityServer> {
+export async function startParityServer(
+  routes: (drop: DropLog) => Record<string, Route>,
+  options: { cors?: boolean } = {},
+): Promise<ParityServer> {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\``);
   const wire: WireRequest[] = [];
   const drops: ParityServer['drops'] = [];
@@ -59,6 +62,14 @@ export async function startParityServer(routes: (drop: DropLog) => Record<string
     if (url.pathname === '/sse-kit.min.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(readFileSync(BUNDLE));
+    }
+    // cors: any origin may read the streams and send Last-Event-ID (the preflight is not recorded).
+    if (options.cors) {
+      res.setHeader('access-control-allow-origin', '*');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET' });
+        return void res.end();
+      }
     }
     const route = table[url.pathname];
     if (!route) return void res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404).end();
@@ -99,6 +110,8 @@ export interface FeedPlan {
   batch: number;
   /** How many connections end with the cut; later ones stream on. @defaultValue 1 */
   cuts?: number;
+  /** After the cuts, this many requests are reset at once, with no answer (a server restarting). @defaultValue 0 */
+  resets?: number;
   cut?: Cut;
   /** The id an `id-only` cut writes (a number: the next connection resumes after it). */
   idOnly?: number;
@@ -119,9 +132,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * right after a write sometimes loses its last chunk in Chromium).
  */
 export function feed(plan: FeedPlan, drop: DropLog): Route {
-  const { batch, cuts = 1, cut = 'drop', prefix = '', retry, interval = 20 } = plan;
+  const { batch, cuts = 1, resets = 0, cut = 'drop', prefix = '', retry, interval = 20 } = plan;
   const id = (n: number) => `${prefix}${n}`;
   return (_req, res, nth, wire) => {
+    if (nth >= cuts && nth < cuts + resets) return void res.socket?.resetAndDestroy();
     const from = wire.lastEventId?.startsWith(prefix) ? Number(wire.lastEventId.slice(prefix.length)) + 1 : 1;
     sseHead(res);
     if (retry !== undefined) res.write(`retry: ${retry}\n\n`);
