@@ -267,34 +267,56 @@ async function startResetServer() {
 
 const spacingOf = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
-test('a server that resets every connection: attempts spaced by the backoff policy', async () => {
-  const dead = await startResetServer();
+/** A URL on 127.0.0.1 where nothing listens: every connection is refused. */
+async function refusedUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+const RETRY = { initialDelay: 200, factor: 2, jitter: 'none', maxDelay: 10_000 };
+const BACKOFF = [
+  { name: 'eventsource', kind: 'eventsource' as const },
+  { name: 'auto', kind: 'sse-kit' as const, options: { transport: 'auto', retry: RETRY } },
+  { name: 'fetch', kind: 'sse-kit' as const, options: { transport: 'fetch', retry: RETRY } },
+];
+
+/**
+ * Attempts at 0, 200, 600, 1400, 3000 ms: each `gap` (between attempts, as the server or the page
+ * saw them) is the delay onRetry announced, not the browser's fixed 3 s.
+ */
+function expectBackoff(client: string, log: ClientLog, gaps: number[]) {
+  expect(log.retries.map((r) => r.delay).slice(0, 4), client).toEqual([200, 400, 800, 1600]);
+  expect(gaps, client).toHaveLength(4);
+  gaps.forEach((gap, i) => {
+    const delay = log.retries[i]!.delay!;
+    expect(gap, `${client}: attempt ${i + 2} came ${gap} ms after the previous one, onRetry said ${delay}`).toBeGreaterThanOrEqual(delay - 20);
+    expect(gap, `${client}: attempt ${i + 2}`).toBeLessThan(delay + 300);
+  });
+}
+
+test('a dead server: attempts spaced by the backoff policy, whether it resets or refuses connections', async () => {
+  const [reset, refused] = await Promise.all([startResetServer(), refusedUrl()]);
   try {
     const { page } = await serve(() => ({}));
-    const retry = { initialDelay: 200, factor: 2, jitter: 'none', maxDelay: 10_000 };
-    const clients = [
-      { name: 'eventsource', kind: 'eventsource' as const },
-      { name: 'auto', kind: 'sse-kit' as const, options: { transport: 'auto', retry } },
-      { name: 'fetch', kind: 'sse-kit' as const, options: { transport: 'fetch', retry } },
-    ];
-    const logs = await runClients(page, { path: `${dead.url}/dead`, clients, count: 1, timeoutMs: 3500 });
-    for (const client of ['eventsource', 'auto', 'fetch']) {
-      const gaps = spacingOf(dead.seen.filter((s) => s.client === client).map((s) => s.t));
-      record('dead', 'reset', client, { attempts: gaps.length + 1, spacing: gaps.join(' ') });
+    const [resetLogs, refusedLogs] = await Promise.all(
+      [reset.url, refused].map((url) => runClients(page, { path: `${url}/dead`, clients: BACKOFF, count: 1, timeoutMs: 3500 })),
+    );
+    // Reset: the server counts the requests. Refused: nothing to count; the page's own view gives the
+    // spacing (sse-kit: its `connecting` states; EventSource: its error events, readyState CONNECTING).
+    const resetGaps = (client: string) => spacingOf(reset.seen.filter((s) => s.client === client).map((s) => s.t));
+    const refusedGaps = (log: ClientLog) => spacingOf(log.states.filter((s) => s.state === 'connecting').map((s) => s.t));
+    for (const { name } of BACKOFF) {
+      record('dead', 'reset', name, { attempts: resetGaps(name).length + 1, spacing: resetGaps(name).join(' ') });
+      record('dead', 'refused', name, { attempts: refusedGaps(refusedLogs[name]!).length + 1, spacing: refusedGaps(refusedLogs[name]!).join(' ') });
     }
     for (const client of ['auto', 'fetch']) {
-      const log: ClientLog = logs[client]!;
-      const gaps = spacingOf(dead.seen.filter((s) => s.client === client).map((s) => s.t));
-      // Attempts at 0, 200, 600, 1400, 3000 ms: one request each, each after the delay onRetry announced.
-      expect(log.retries.map((r) => r.delay).slice(0, 4), client).toEqual([200, 400, 800, 1600]);
-      expect(gaps, client).toHaveLength(4);
-      gaps.forEach((gap, i) => {
-        const delay = log.retries[i]!.delay!;
-        expect(gap, `${client}: attempt ${i + 2} came ${gap} ms after the previous one, onRetry said ${delay}`).toBeGreaterThanOrEqual(delay - 20);
-        expect(gap, `${client}: attempt ${i + 2}`).toBeLessThan(delay + 300);
-      });
+      expectBackoff(`${client}, reset`, resetLogs[client]!, resetGaps(client));
+      expectBackoff(`${client}, refused`, refusedLogs[client]!, refusedGaps(refusedLogs[client]!));
     }
   } finally {
-    await dead.close();
+    await reset.close();
   }
 });
