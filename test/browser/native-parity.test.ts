@@ -301,9 +301,8 @@ test('a dead server: attempts spaced by the backoff policy, whether it resets or
   const [reset, refused] = await Promise.all([startResetServer(), refusedUrl()]);
   try {
     const { page } = await serve(() => ({}));
-    const [resetLogs, refusedLogs] = await Promise.all(
-      [reset.url, refused].map((url) => runClients(page, { path: `${url}/dead`, clients: BACKOFF, count: 1, timeoutMs: 3500 })),
-    );
+    const deadRun = (url: string) => runClients(page, { path: `${url}/dead`, clients: BACKOFF, count: 1, timeoutMs: 3500 });
+    const [resetLogs, refusedLogs] = await Promise.all([deadRun(reset.url), deadRun(refused)]);
     // Reset: the server counts the requests. Refused: nothing to count; the page's own view gives the
     // spacing (sse-kit: its `connecting` states; EventSource: its error events, readyState CONNECTING).
     const resetGaps = (client: string) => spacingOf(reset.seen.filter((s) => s.client === client).map((s) => s.t));
