@@ -62,7 +62,7 @@ const resume = (r) => r && `${r.lost} lost, ${r.duplicated} dup; Last-Event-ID $
 const gap = (r) => r && `${r.gaps} ms after the drop`;
 const fatal = (...rs) => rs.every(Boolean) && rs.map((r) => `${r.case}: ${r.requests} req, ${r.errors || 'no error'}, ${r.state}`).join('; ');
 const retryAfter = (r) => r && `gaps ${r.spacing || '(none: 1 request)'} ms, ${r.events} events`;
-const spacing = (r) => r && `${r.attempts} attempts in 3.5 s, gaps ${r.spacing || '-'} ms`;
+const spacing = (r) => r && `gaps ${r.spacing || '-'} ms in 3.5 s`;
 const frozen = (r) =>
   r && `${r.recovery === null ? 'not caught up 1.5 s after resume' : `caught up in ${r.recovery} ms`}, ${r.lost} lost, ${r.duplicated} dup, ${r.requests} req`;
 const reload = (r) => r && (r.spurious || 'none');
@@ -79,7 +79,8 @@ const ROWS = [
   ['`retry: 1500` honoured', (m, c) => gap(get(m, 'resume', 'retry: 1500', c))],
   ['404 / 410 / text/html fatal', (m, c) => fatal(...['/404', '/410', '/html'].map((p) => get(m, 'fatal', p, c)))],
   ['503 + `Retry-After: 1`', (m, c) => retryAfter(get(m, '503', 'Retry-After: 1', c))],
-  ['dead server (resets), backoff 200 ms ×2', (m, c) => spacing(get(m, 'dead', 'reset', c))],
+  ['dead server resets, backoff 200 ms ×2', (m, c) => spacing(get(m, 'dead', 'reset', c))],
+  ['dead port refuses, backoff 200 ms ×2', (m, c) => spacing(get(m, 'dead', 'refused', c))],
   ['frozen 5 s, recovery', (m, c) => frozen(get(m, 'frozen', '5 s', c))],
   ['reload: spurious onError/onRetry/retrying', (m, c) => reload(get(m, 'reload', 'spurious', c))],
 ];

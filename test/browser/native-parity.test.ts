@@ -193,7 +193,9 @@ describe('answers that end the stream', () => {
       for (const { name } of THREE) {
         const log = all[i]![name]!;
         const requests = server.requests(f.path, name).length;
-        record('fatal', f.path, name, { requests, errors: log.errors.map((e) => e.code).join(' '), state: log.states.at(-1)?.state });
+        // EventSource has no typed error: its error events (with the readyState after each) stand for it.
+        const errors = name === 'eventsource' ? log.states.filter((s) => s.state !== 'open').map((s) => `error event (${s.state})`) : log.errors.map((e) => e.code);
+        record('fatal', f.path, name, { requests, errors: errors.join(' '), state: log.states.at(-1)?.state });
       }
     });
     FATAL.forEach((f, i) => {
