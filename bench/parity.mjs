@@ -58,7 +58,7 @@ try {
 }
 
 // One cell: what a record says, in a few words.
-const resume = (r) => r && `${r.lost} lost, ${r.duplicated} dup; Last-Event-ID ${r.wire}`;
+const resume = (r) => r && `${r.lost} missing, ${r.duplicated} dup; sent back: ${r.wire}`;
 const gap = (r) => r && `${r.gaps} ms after the drop`;
 const fatal = (...rs) => rs.every(Boolean) && rs.map((r) => `${r.case}: ${r.requests} req, ${r.errors || 'no error'}, ${r.state}`).join('; ');
 const retryAfter = (r) => r && `gaps ${r.spacing || '(none: 1 request)'} ms, ${r.events} events`;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type ChromiumSession, launchChromium } from '../helpers/chromium.js';
-import { answer, type FeedPlan, feed, type ParityServer, startParityServer } from '../helpers/parity-server.js';
+import { answer, type FeedPlan, feed, type ParityServer, startParityServer, type WireRequest } from '../helpers/parity-server.js';
 import { type ClientLog, runClients } from './parity-clients.js';
 import { record } from './parity-report.js';
 
@@ -96,6 +96,16 @@ const RESUME: ResumeCase[] = [
   },
 ];
 
+/** For the report: expected ids a client did not get, ids it got twice, and what each request sent back (`?id`: in the query). */
+function tally(expected: string[], log: ClientLog, wire: WireRequest[]) {
+  return {
+    ids: log.events.map((e) => e.id).join(' '),
+    wire: wire.map((w) => w.lastEventId ?? (w.idParam ? `?${w.idParam}` : '-')).join(' '),
+    lost: expected.filter((id) => !log.events.some((e) => e.id === id)).length,
+    duplicated: log.events.length - new Set(log.events.map((e) => e.id)).size,
+  };
+}
+
 /** Milliseconds from each drop of this client's connection to its next request. */
 function reconnectGaps(server: ParityServer, path: string, client: string): number[] {
   const requests = server.requests(path, client);
@@ -113,13 +123,7 @@ describe('resume after a drop, side by side with the browser’s EventSource', (
       const log = logs[name]!;
       const gaps = reconnectGaps(server, '/feed', name);
       const wire = server.requests('/feed', name);
-      record('resume', c.name, name, {
-        ids: log.events.map((e) => e.id).join(' '),
-        wire: wire.map((w) => w.lastEventId ?? '-').join(' '),
-        gaps: gaps.join(' '),
-        lost: c.expected.filter((id) => !log.events.some((e) => e.id === id)).length,
-        duplicated: log.events.length - new Set(log.events.map((e) => e.id)).size,
-      });
+      record('resume', c.name, name, { ...tally(c.expected, log, wire), gaps: gaps.join(' ') });
       return { name, log, gaps, wire };
     });
     for (const { name, log, gaps, wire } of seen) {
@@ -157,14 +161,7 @@ describe('resume when the first reconnection fails too', () => {
     const path = c.cross ? `${server.url}/feed` : '/feed';
     const logs = await runClients(page, { path, clients: SIDE_BY_SIDE, count: c.expected.length, timeoutMs: 5000 });
     for (const { name } of SIDE_BY_SIDE) {
-      const log = logs[name]!;
-      const wire = server.requests('/feed', name);
-      record('failed-reconnect', c.name, name, {
-        ids: log.events.map((e) => e.id).join(' '),
-        wire: wire.map((w) => w.lastEventId ?? (w.idParam ? `?${w.idParam}` : '-')).join(' '),
-        lost: c.expected.filter((id) => !log.events.some((e) => e.id === id)).length,
-        duplicated: log.events.length - new Set(log.events.map((e) => e.id)).size,
-      });
+      record('failed-reconnect', c.name, name, tally(c.expected, logs[name]!, server.requests('/feed', name)));
     }
     for (const { name } of SIDE_BY_SIDE) {
       expect(logs[name]!.events.map((e) => e.id), name).toEqual(c.expected);
@@ -295,7 +292,7 @@ function expectBackoff(client: string, log: ClientLog, gaps: number[]) {
   gaps.forEach((gap, i) => {
     const delay = log.retries[i]!.delay!;
     expect(gap, `${client}: attempt ${i + 2} came ${gap} ms after the previous one, onRetry said ${delay}`).toBeGreaterThanOrEqual(delay - 20);
-    expect(gap, `${client}: attempt ${i + 2}`).toBeLessThan(delay + 300);
+    expect(gap, `${client}: attempt ${i + 2}`).toBeLessThan(delay + 500);
   });
 }
 
