@@ -59,6 +59,7 @@ try {
 
 // One cell: what a record says, in a few words.
 const resume = (r) => r && `${r.lost} missing, ${r.duplicated} dup; sent back: ${r.wire}`;
+const outage = (r) => r && `${r.during} requests in the outage; ${resume(r)}`;
 const gap = (r) => r && `${r.gaps} ms after the drop`;
 const fatal = (...rs) => rs.every(Boolean) && rs.map((r) => `${r.case}: ${r.requests} req, ${r.errors || 'no error'}, ${r.state}`).join('; ');
 const retryAfter = (r) => r && `gaps ${r.spacing || '(none: 1 request)'} ms, ${r.events} events`;
@@ -76,6 +77,7 @@ const ROWS = [
   ['drop, first reconnection reset (same origin)', (m, c) => resume(get(m, 'failed-reconnect', 'same origin, ids on events', c))],
   ['same, after an id-only block (`id: 9`)', (m, c) => resume(get(m, 'failed-reconnect', 'same origin, an id-only block (id: 9)', c))],
   ['same, cross-origin page', (m, c) => resume(get(m, 'failed-reconnect', 'cross-origin, ids on events', c))],
+  ['drop, then 2.5 s outage (`retry: 250`)', (m, c) => outage(get(m, 'outage', '2.5 s', c))],
   ['`retry: 1500` honoured', (m, c) => gap(get(m, 'resume', 'retry: 1500', c))],
   ['404 / 410 / text/html fatal', (m, c) => fatal(...['/404', '/410', '/html'].map((p) => get(m, 'fatal', p, c)))],
   ['503 + `Retry-After: 1`', (m, c) => retryAfter(get(m, '503', 'Retry-After: 1', c))],

@@ -170,6 +170,26 @@ describe('resume when the first reconnection fails too', () => {
   });
 });
 
+test('an outage after a drop: no more requests than EventSource, and the same events once the server is back', async () => {
+  // The server resets every request for 2.5 s after the drop. EventSource retries at the server's
+  // `retry:` (250 ms); sse-kit must not hit the server more often, and must resume as well.
+  const plan = { batch: 3, downFor: 2500, retry: 250 };
+  const { server, page } = await serve((drop) => ({ '/feed': feed(plan, drop) }));
+  const expected = ids('', ...range(1, 6));
+  // A fixed backoff (500 ms, then 1 s, 2 s: back by 4 s at the latest) keeps the test short and its timing known.
+  const clients = [SIDE_BY_SIDE[0]!, { ...SIDE_BY_SIDE[1]!, options: { transport: 'auto', retry: { initialDelay: 500, jitter: 'none' } } }];
+  const logs = await runClients(page, { path: '/feed', clients, count: expected.length, timeoutMs: 6000 });
+  const outage = (name: string) => {
+    const drop = server.drops.find((d) => d.client === name)?.t ?? Number.NaN;
+    return server.requests('/feed', name).filter((r) => r.t > drop && r.t < drop + 2500).length;
+  };
+  for (const { name } of SIDE_BY_SIDE) {
+    record('outage', '2.5 s', name, { ...tally(expected, logs[name]!, server.requests('/feed', name)), during: outage(name) });
+  }
+  for (const { name } of SIDE_BY_SIDE) expect(logs[name]!.events.map((e) => e.id), name).toEqual(expected);
+  expect(outage('auto')).toBeLessThanOrEqual(outage('eventsource'));
+});
+
 const FATAL = [
   { path: '/404', status: 404, type: 'text/plain', error: { name: 'HttpStatusError', code: 'HTTP_STATUS', status: 404 } },
   { path: '/410', status: 410, type: 'text/plain', error: { name: 'HttpStatusError', code: 'HTTP_STATUS', status: 410 } },

@@ -112,6 +112,8 @@ export interface FeedPlan {
   cuts?: number;
   /** After the cuts, this many requests are reset at once, with no answer (a server restarting). @defaultValue 0 */
   resets?: number;
+  /** For this many ms after a client's first cut, every request of that client is reset (an outage). @defaultValue 0 */
+  downFor?: number;
   cut?: Cut;
   /** The id an `id-only` cut writes (a number: the next connection resumes after it). */
   idOnly?: number;
@@ -132,10 +134,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * right after a write sometimes loses its last chunk in Chromium).
  */
 export function feed(plan: FeedPlan, drop: DropLog): Route {
-  const { batch, cuts = 1, resets = 0, cut = 'drop', prefix = '', retry, interval = 20 } = plan;
+  const { batch, cuts = 1, resets = 0, downFor = 0, cut = 'drop', prefix = '', retry, interval = 20 } = plan;
   const id = (n: number) => `${prefix}${n}`;
+  /** Per client: when its outage ends. */
+  const upAt = new Map<string, number>();
   return (_req, res, nth, wire) => {
-    if (nth >= cuts && nth < cuts + resets) return void res.socket?.resetAndDestroy();
+    if ((nth >= cuts && nth < cuts + resets) || Date.now() < (upAt.get(wire.client) ?? 0)) return void res.socket?.resetAndDestroy();
     const from = wire.lastEventId?.startsWith(prefix) ? Number(wire.lastEventId.slice(prefix.length)) + 1 : 1;
     sseHead(res);
     if (retry !== undefined) res.write(`retry: ${retry}\n\n`);
@@ -146,6 +150,7 @@ export function feed(plan: FeedPlan, drop: DropLog): Route {
           if (cut === 'id-only') res.write(`id: ${id(plan.idOnly ?? n)}\n\n`);
           if (cut === 'half') res.write(`id: ${id(n)}\ndata: {"n":`);
           await sleep(100);
+          if (downFor && !upAt.has(wire.client)) upAt.set(wire.client, Date.now() + downFor);
           drop(wire);
           return void res.socket?.destroy();
         }
