@@ -66,6 +66,7 @@ const retryAfter = (r) => r && `gaps ${r.spacing || '(none: 1 request)'} ms, ${r
 const spacing = (r) => r && `gaps ${r.spacing || '-'} ms in 3.5 s`;
 const frozen = (r) =>
   r && `${r.recovery === null ? 'not caught up 1.5 s after resume' : `caught up in ${r.recovery} ms`}, ${r.lost} lost, ${r.duplicated} dup, ${r.requests} req`;
+const bfcache = (r) => r && `caught up in ${r.recovery} ms, ${r.lost} lost, ${r.duplicated} dup; Last-Event-ID per request: ${r.resumedWith}`;
 const reload = (r) => r && (r.spurious || 'none');
 
 const get = (records, group, name, client) => records.get(`${group}|${name}|${client}`);
@@ -84,6 +85,7 @@ const ROWS = [
   ['dead server resets, backoff 200 ms ×2', (m, c) => spacing(get(m, 'dead', 'reset', c))],
   ['dead port refuses, backoff 200 ms ×2', (m, c) => spacing(get(m, 'dead', 'refused', c))],
   ['frozen 5 s, recovery', (m, c) => frozen(get(m, 'frozen', '5 s', c))],
+  ['back/forward cache, 1 s away', (m, c) => bfcache(get(m, 'bfcache', '1 s away', c))],
   ['reload: spurious onError/onRetry/retrying', (m, c) => reload(get(m, 'reload', 'spurious', c))],
 ];
 const COLUMNS = [

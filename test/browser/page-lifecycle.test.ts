@@ -1,4 +1,4 @@
-// Issue 11, page lifecycle in real Chromium: a frozen tab and a reload, for sse-kit's two
+// Issue 11, page lifecycle in real Chromium: a frozen tab, the back/forward cache and a reload, for sse-kit's two
 // transports (native via `auto`, and fetch) beside the browser's own EventSource. Chromium is
 // started by us and attached over CDP (chromium-cdp.ts): Playwright's launch() keeps pages from
 // ever freezing. The server publishes an event every 50 ms and resumes from the Last-Event-ID header.
@@ -54,7 +54,8 @@ test('frozen for 5 s: every transport catches up within a second, nothing lost o
   page = await chromium.openPage(`${server.url}/page`);
   await readPersisted(page);
   await persistPageEvents(page);
-  const run = await startClients(page, { path: '/live', clients: CLIENTS, count: 0, timeoutMs: 7500 });
+  const before = server.wire.length;
+  const run = await startClients(page, { path: '/live', clients: CLIENTS, count: 0, timeoutMs: 7000 });
   await sleep(1000);
   const frozen = Date.now();
   await chromium.setLifecycle(page, 'frozen');
@@ -74,7 +75,7 @@ test('frozen for 5 s: every transport catches up within a second, nothing lost o
       recovery,
       lost: lost.length,
       duplicated: duplicated.length,
-      requests: server.requests('/live', name).length,
+      requests: server.wire.slice(before).filter((w) => w.client === name).length,
       retries: log.retries.length,
       errors: log.errors.map((e) => e.code).join(' '),
       states: log.states.map((s) => `${s.state}@${s.t - active}`).join(' '),
@@ -86,6 +87,38 @@ test('frozen for 5 s: every transport catches up within a second, nothing lost o
     expect(log.events.length, name).toBeGreaterThan(10);
     expect({ lost, duplicated }, name).toEqual({ lost: [], duplicated: [] });
     expect(recovery, `${name} caught up ${recovery} ms after the page was resumed`).toBeLessThan(1000);
+  }
+});
+
+test('back/forward cache: the restored page catches up within a second, nothing lost or duplicated', async () => {
+  page = await chromium.openPage(`${server.url}/page`);
+  await page.evaluate(() => {
+    const w = window as unknown as { transitions: string[] };
+    w.transitions = [];
+    for (const type of ['pagehide', 'pageshow']) addEventListener(type, (e) => w.transitions.push(`${type} persisted=${(e as PageTransitionEvent).persisted}`));
+  });
+  const before = server.wire.length;
+  const run = await startClients(page, { path: '/live', clients: CLIENTS, count: 0, timeoutMs: 4000 });
+  await sleep(1000);
+  await page.goto(`${server.url}/page?elsewhere`);
+  await sleep(1000);
+  const head = live.head();
+  const back = Date.now();
+  // A page restored from the cache fires no load event: wait for the commit only.
+  await page.goBack({ waitUntil: 'commit' });
+  const logs = await run.byName();
+  expect(await page.evaluate(() => (window as unknown as { transitions: string[] }).transitions)).toEqual(['pagehide persisted=true', 'pageshow persisted=true']);
+  const seen = CLIENTS.map(({ name }) => {
+    const log = logs[name]!;
+    const { lost, duplicated } = gapsAndDuplicates(log);
+    const recovery = (log.events.find((e) => e.n >= head)?.t ?? Number.NaN) - back;
+    const requests = server.wire.slice(before).filter((w) => w.client === name);
+    record('bfcache', '1 s away', name, { recovery, lost: lost.length, duplicated: duplicated.length, resumedWith: requests.map((r) => r.lastEventId ?? '-').join(' ') });
+    return { name, lost, duplicated, recovery };
+  });
+  for (const { name, lost, duplicated, recovery } of seen) {
+    expect({ lost, duplicated }, name).toEqual({ lost: [], duplicated: [] });
+    expect(recovery, `${name} caught up ${recovery} ms after the page came back`).toBeLessThan(1000);
   }
 });
 
