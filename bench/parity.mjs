@@ -104,6 +104,13 @@ const orders = ['old', 'new'].map((label, i) => {
   const r = get(i ? now : before, 'reload', 'order', 'all');
   return r ? `- ${label}: ${r.order}\n  requests from the unloading page: ${r.requests || 'none'}` : `- ${label}: not measured`;
 });
-const text = `${lines.join('\n')}\n\nReload, every callback in ms relative to pagehide:\n${orders.join('\n')}\n`;
+const chromium = execFileSync(process.env.CHROME_PATH ?? '/usr/bin/chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+const notes = [
+  `Measured ${new Date().toISOString().slice(0, 10)} in ${chromium} by \`node bench/parity.mjs\` (test/browser/native-parity.test.ts, page-lifecycle.test.ts).`,
+  'The server resumes from the `Last-Event-ID` header only. "sent back": the id each request carried (`-`: none; `?id`: only in the `lastEventId` query parameter, which the server ignores).',
+  '"missing": expected ids not received (after an id-only block `id: 9`, a resume from 3 gets 4–6 instead of 10–12); "dup": ids received twice.',
+  `The build at ${oldRef} does not report the initial state, so its first "refused" gap (measured from states) is missing.`,
+];
+const text = `${notes.join('\n')}\n\n${lines.join('\n')}\n\nReload, every callback in ms relative to pagehide:\n${orders.join('\n')}\n`;
 console.log(text);
 if (out) writeFileSync(out, text);
