@@ -57,8 +57,8 @@ test('frozen for 5 s: every transport catches up within a second, nothing lost o
   const before = server.wire.length;
   const run = await startClients(page, { path: '/live', clients: CLIENTS, count: 0, timeoutMs: 7000 });
   await sleep(1000);
-  const frozen = Date.now();
   await chromium.setLifecycle(page, 'frozen');
+  const frozen = Date.now();
   await sleep(5000);
   const head = live.head();
   const active = Date.now();
