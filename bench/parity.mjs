@@ -70,23 +70,24 @@ const bfcache = (r) => r && `caught up in ${r.recovery} ms, ${r.lost} lost, ${r.
 const reload = (r) => r && (r.spurious || 'none');
 
 const get = (records, group, name, client) => records.get(`${group}|${name}|${client}`);
+// [label, format, group, ...cases]: a cell formats the records of those cases for its column's client.
 const ROWS = [
-  ['header resume after drops (lost events)', (m, c) => resume(get(m, 'resume', 'drops after ids', c))],
-  ['id-only block (`id: 9`) before the drop', (m, c) => resume(get(m, 'resume', 'an id-only block (id: 9, no data) before the drop', c))],
-  ['non-ASCII id `é€7`', (m, c) => resume(get(m, 'resume', 'a non-ASCII id (é€7)', c))],
-  ['half an event at the cut', (m, c) => resume(get(m, 'resume', 'half an event at the cut', c))],
-  ['drop, first reconnection reset (same origin)', (m, c) => resume(get(m, 'failed-reconnect', 'same origin, ids on events', c))],
-  ['same, after an id-only block (`id: 9`)', (m, c) => resume(get(m, 'failed-reconnect', 'same origin, an id-only block (id: 9)', c))],
-  ['same, cross-origin page', (m, c) => resume(get(m, 'failed-reconnect', 'cross-origin, ids on events', c))],
-  ['drop, then 2.5 s outage (`retry: 250`)', (m, c) => outage(get(m, 'outage', '2.5 s', c))],
-  ['`retry: 1500` honoured', (m, c) => gap(get(m, 'resume', 'retry: 1500', c))],
-  ['404 / 410 / text/html fatal', (m, c) => fatal(...['/404', '/410', '/html'].map((p) => get(m, 'fatal', p, c)))],
-  ['503 + `Retry-After: 1`', (m, c) => retryAfter(get(m, '503', 'Retry-After: 1', c))],
-  ['dead server resets, backoff 200 ms ×2', (m, c) => spacing(get(m, 'dead', 'reset', c))],
-  ['dead port refuses, backoff 200 ms ×2', (m, c) => spacing(get(m, 'dead', 'refused', c))],
-  ['frozen 5 s, recovery', (m, c) => frozen(get(m, 'frozen', '5 s', c))],
-  ['back/forward cache, 1 s away', (m, c) => bfcache(get(m, 'bfcache', '1 s away', c))],
-  ['reload: spurious onError/onRetry/retrying', (m, c) => reload(get(m, 'reload', 'spurious', c))],
+  ['header resume after drops (lost events)', resume, 'resume', 'drops after ids'],
+  ['id-only block (`id: 9`) before the drop', resume, 'resume', 'an id-only block (id: 9, no data) before the drop'],
+  ['non-ASCII id `é€7`', resume, 'resume', 'a non-ASCII id (é€7)'],
+  ['half an event at the cut', resume, 'resume', 'half an event at the cut'],
+  ['drop, first reconnection reset (same origin)', resume, 'failed-reconnect', 'same origin, ids on events'],
+  ['same, after an id-only block (`id: 9`)', resume, 'failed-reconnect', 'same origin, an id-only block (id: 9)'],
+  ['same, cross-origin page', resume, 'failed-reconnect', 'cross-origin, ids on events'],
+  ['drop, then 2.5 s outage (`retry: 250`)', outage, 'outage', '2.5 s'],
+  ['`retry: 1500` honoured', gap, 'resume', 'retry: 1500'],
+  ['404 / 410 / text/html fatal', fatal, 'fatal', '/404', '/410', '/html'],
+  ['503 + `Retry-After: 1`', retryAfter, '503', 'Retry-After: 1'],
+  ['dead server resets, backoff 200 ms ×2', spacing, 'dead', 'reset'],
+  ['dead port refuses, backoff 200 ms ×2', spacing, 'dead', 'refused'],
+  ['frozen 5 s, recovery', frozen, 'frozen', '5 s'],
+  ['back/forward cache, 1 s away', bfcache, 'bfcache', '1 s away'],
+  ['reload: spurious onError/onRetry/retrying', reload, 'reload', 'spurious'],
 ];
 const COLUMNS = [
   ['EventSource', now, 'eventsource'],
@@ -98,7 +99,10 @@ const COLUMNS = [
 const lines = [
   `| behaviour (Chromium) | ${COLUMNS.map(([name]) => name).join(' | ')} |`,
   `|---|${COLUMNS.map(() => '---').join('|')}|`,
-  ...ROWS.map(([name, cell]) => `| ${name} | ${COLUMNS.map(([, m, c]) => (c === 'eventsource' && name.startsWith('reload') ? 'n/a' : cell(m, c) || '—')).join(' | ')} |`),
+  ...ROWS.map(([name, format, group, ...cases]) => {
+    const cell = (m, c) => (c === 'eventsource' && group === 'reload' ? 'n/a' : format(...cases.map((k) => get(m, group, k, c))) || '—');
+    return `| ${name} | ${COLUMNS.map(([, m, c]) => cell(m, c)).join(' | ')} |`;
+  }),
 ];
 const orders = ['old', 'new'].map((label, i) => {
   const r = get(i ? now : before, 'reload', 'order', 'all');
