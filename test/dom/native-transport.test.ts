@@ -97,7 +97,7 @@ describe('native transport', () => {
     stream.close();
   });
 
-  it('takes over with its backoff and the id in the query when the browser reconnection fails too', async () => {
+  it('takes over with its backoff and the id in the query when the browser reconnection keeps failing', async () => {
     vi.useFakeTimers();
     const { log, options } = recorder();
     const stream = createEventStream('http://x.test/events?topic=a', {
@@ -108,15 +108,16 @@ describe('native transport', () => {
     const first = FakeEventSource.last;
     first.open();
     first.emit('message', '1', 'é 7');
-    first.fail(0);
-    first.fail(0); // the browser's reconnection failed before any event
+    for (let i = 0; i < 4; i++) first.fail(0); // the drop, then three browser reconnections that fail
     await vi.advanceTimersByTimeAsync(0);
     expect(first.readyState).toBe(2);
     expect(log.retries).toEqual([
       { attempt: 1, delay: undefined, code: undefined },
-      { attempt: 2, delay: 2000, code: 'NETWORK' },
+      { attempt: 2, delay: undefined, code: undefined },
+      { attempt: 3, delay: undefined, code: undefined },
+      { attempt: 4, delay: 8000, code: 'NETWORK' },
     ]);
-    await vi.advanceTimersByTimeAsync(1999);
+    await vi.advanceTimersByTimeAsync(7999);
     expect(FakeEventSource.instances).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(FakeEventSource.instances).toHaveLength(2);
@@ -129,9 +130,8 @@ describe('native transport', () => {
     const stream = createEventStream('http://x.test/e', { EventSource: ES, retry: { initialDelay: 1, jitter: 'none' } });
     FakeEventSource.last.open();
     FakeEventSource.last.emit('message', '1', '1');
-    FakeEventSource.last.fail(0);
-    FakeEventSource.last.fail(0);
-    await vi.advanceTimersByTimeAsync(2);
+    for (let i = 0; i < 4; i++) FakeEventSource.last.fail(0);
+    await vi.advanceTimersByTimeAsync(10);
     const second = FakeEventSource.last;
     expect(second.url).toBe('http://x.test/e?lastEventId=1');
     second.open();
@@ -177,8 +177,9 @@ describe('native transport', () => {
       FakeEventSource.last.open();
       FakeEventSource.last.emit('message', '1', '5');
       FakeEventSource.last.fail(2);
-      await vi.advanceTimersByTimeAsync(0);
+      await vi.advanceTimersByTimeAsync(1); // in a page the decision waits a task (see connection.ts #settle)
       expect(requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
       return { stream, log, requests };
     };
 
@@ -202,9 +203,9 @@ describe('native transport', () => {
       vi.useFakeTimers();
       const { stream, log } = await refusedWith(() => new Response('', { status: 503, headers: { 'retry-after': '3' } }));
       expect(log.retries).toEqual([{ attempt: 1, delay: 3000, code: 'HTTP_STATUS' }]);
-      await vi.advanceTimersByTimeAsync(2999);
+      await vi.advanceTimersByTimeAsync(2990);
       expect(FakeEventSource.instances).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(1);
+      await vi.advanceTimersByTimeAsync(20);
       expect(FakeEventSource.instances).toHaveLength(2);
       expect(stream.transport).toBe('native');
       stream.close();
@@ -265,7 +266,7 @@ describe('native transport', () => {
     vi.useFakeTimers();
     const { log, options } = recorder();
     const stream = createEventStream('/e', { ...options, EventSource: ES, connectTimeout: 500, retry: { initialDelay: 10, jitter: 'none' } });
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(501); // the decision waits a task in a page
     expect(FakeEventSource.instances[0]?.readyState).toBe(2);
     expect(log.errors[0]).toMatchObject({ code: 'TIMEOUT', phase: 'connect', timeout: 500 });
     await vi.advanceTimersByTimeAsync(10);

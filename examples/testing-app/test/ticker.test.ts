@@ -40,9 +40,9 @@ it('shows "reconnecting…" while the server is away, and "live" again once it i
   await vi.advanceTimersByTimeAsync(0);
   expect([ui.status(), ui.price()]).toEqual(['live', 'ACME 10.00']);
 
-  await vi.advanceTimersByTimeAsync(5_000); // the connection drops
+  await vi.advanceTimersByTimeAsync(5_001); // the connection drops (in a page, sse-kit decides a task later)
   expect(ui.status()).toBe('reconnecting…');
-  await vi.advanceTimersByTimeAsync(500); // the server answers 503: still reconnecting
+  await vi.advanceTimersByTimeAsync(501); // the server answers 503: still reconnecting
   expect([ui.status(), server.connections.length]).toEqual(['reconnecting…', 2]);
 
   await vi.advanceTimersByTimeAsync(1_000);
