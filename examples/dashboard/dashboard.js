@@ -41,7 +41,8 @@
       },
       onRetry({ attempt, delay, error }) {
         if (!current()) return;
-        connection.retries.unshift({ attempt, delay, why: describeError(error) });
+        const why = delay === undefined ? 'connection lost, the browser reconnects' : describeError(error);
+        connection.retries.unshift({ attempt, delay, why });
         connection.retries.length = Math.min(connection.retries.length, 5);
         renderConnection();
       },
@@ -122,7 +123,8 @@
       ...connection.retries.map(({ attempt, delay, why }) =>
         el('li', {}, [
           el('span', { class: 'attempt' }, `attempt ${attempt}`),
-          el('span', { class: 'delay' }, `${number.format(delay)} ms`),
+          // undefined: the browser's own EventSource reconnects (after the server's retry:, unseen).
+          el('span', { class: 'delay' }, delay === undefined ? 'browser' : `${number.format(delay)} ms`),
           el('span', { class: 'why' }, why),
         ]),
       ),
