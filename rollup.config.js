@@ -12,7 +12,7 @@ const plugins = [nodeResolve(), esbuild({ target: 'es2022' })];
  * EventStream class, one set of error classes); optional peers stay external too.
  * Add an entry here, in package.json `exports`, and in scripts/size.mjs.
  */
-const entries = { react: 'src/react/index.ts', vue: 'src/vue/index.ts' };
+const entries = { react: 'src/react/index.ts', vue: 'src/vue/index.ts', share: 'src/share/index.ts' };
 const external = (id) => id === 'sse-kit' || /^(react|react-dom|vue|ioredis|redis)(\/|$)/.test(id) || id.startsWith('node:');
 
 const core = 'src/index.ts';

@@ -1,0 +1,356 @@
+import type { SharedLink, StreamRole } from 'sse-kit';
+import { Fence } from './fence.js';
+import type { LeaderMessage, Message, TabEnv, Timing } from './protocol.js';
+import { type IdCarrier, sendsHeader, withId } from './request-id.js';
+
+// Structural views of the core's AttemptRequest, Sink and AttemptEnd (internal to the core; the
+// seam passes them through as type parameters).
+interface Request extends IdCarrier {
+  signal: AbortSignal;
+}
+interface Sink {
+  open(status: number, url: string): void;
+  activity(): void;
+  id(id: string): void;
+  message(type: string, data: string): void;
+  retry(ms: number): void;
+  backpressure(): Promise<void> | undefined;
+  types(listen: (type: string) => void): void;
+  reconnecting(): boolean;
+}
+type End = { kind: 'aborted' } | { kind: string };
+type Connect = (request: Request, sink: Sink) => Promise<End>;
+
+/** One attempt the core asked for. While `lead` is set it runs the real connection; else it follows. */
+interface Attempt {
+  connect: Connect;
+  request: Request;
+  sink: Sink;
+  /** Whether its transport sends the id as a header (fetch) or in the query (native). */
+  header: boolean;
+  settle: (end: End | Promise<End>) => void;
+  done: boolean;
+  lead?: AbortController | undefined;
+}
+
+/** Activity (bytes arrived) is broadcast at most this often: once per chunk would be too chatty. */
+const ACTIVITY_EVERY = 250;
+
+/** What the link needs to know about the stream's request. */
+export interface LinkConfig {
+  /** Lock and channel name. */
+  name: string;
+  /** The stream's `lastEventIdParam`. */
+  param: string | false;
+  /** Whether the stream could run on EventSource (then an attempt without an id may be native). */
+  nativeLikely: boolean;
+  timing: Timing;
+}
+
+/**
+ * One stream's membership in a sharing group. The tab that holds the Web Lock named after the
+ * group is the leader: it runs the real connection and broadcasts what its transport reports;
+ * the others feed their stream from those broadcasts. A follower that becomes leader does so
+ * inside its current attempt, resuming from the newest id it has, so the core sees no drop.
+ */
+export class TabLink implements SharedLink {
+  readonly #c: LinkConfig;
+  readonly #env: TabEnv;
+  readonly #setRole: (role: StreamRole) => void;
+  readonly #channel;
+  readonly #fence = new Fence();
+  readonly #me: string;
+  #attempt: Attempt | undefined;
+  /** Set while this tab holds the lock: its identity (a stolen lock's late rejection must not touch a newer one) and its release. */
+  #held: { token: object; release: () => void; epoch: number } | undefined;
+  /** A queued lock request, cancelled by aborting it. */
+  #waiting: AbortController | undefined;
+  /** The leader's connection is open: what a follower that says hello is told. */
+  #open: { status: number; url: string } | undefined;
+  /** The leader's native transport subscribes to every type a follower listens to, too. */
+  #listen: ((type: string) => void) | undefined;
+  readonly #types = new Set<string>();
+  #activityAt = 0;
+  #ticker: ReturnType<typeof setInterval> | undefined;
+  #tickAt = 0;
+  /** When the oldest unanswered ping was sent. */
+  #unanswered: number | undefined;
+  #idle: ReturnType<typeof setTimeout> | undefined;
+  #left = false;
+  readonly #offFreeze: () => void;
+
+  constructor(config: LinkConfig, env: TabEnv, setRole: (role: StreamRole) => void) {
+    this.#c = config;
+    this.#env = env;
+    this.#setRole = setRole;
+    this.#me = env.random().toString(36).slice(2);
+    this.#channel = env.channel(config.name);
+    this.#channel.onmessage = (event) => this.#receive(event.data);
+    // A page about to be frozen (a background tab, Page Lifecycle API) hands over at once
+    // instead of leaving the others to notice its silence.
+    const freeze = () => this.#stepDown();
+    globalThis.document?.addEventListener('freeze', freeze);
+    this.#offFreeze = () => globalThis.document?.removeEventListener('freeze', freeze);
+  }
+
+  connect<R, S, E>(connect: (request: R, sink: S) => Promise<E>, request: R, sink: S): Promise<E> {
+    return this.#run(connect as unknown as Connect, request as unknown as Request, sink as unknown as Sink) as Promise<E>;
+  }
+
+  leave(): void {
+    this.#left = true;
+    clearTimeout(this.#idle);
+    this.#offFreeze();
+    this.#release();
+    this.#channel.close();
+  }
+
+  #run(connect: Connect, request: Request, sink: Sink): Promise<End> {
+    clearTimeout(this.#idle);
+    return new Promise<End>((resolve) => {
+      const { param, nativeLikely } = this.#c;
+      const attempt: Attempt = {
+        connect,
+        request,
+        sink,
+        header: sendsHeader(request, param, nativeLikely),
+        done: false,
+        settle: (end) => {
+          if (attempt.done) return;
+          attempt.done = true;
+          if (this.#attempt === attempt) this.#tick(false);
+          resolve(end);
+        },
+      };
+      this.#attempt = attempt;
+      const { signal } = request;
+      if (signal.aborted) return attempt.settle({ kind: 'aborted' });
+      signal.addEventListener('abort', () => {
+        attempt.lead?.abort();
+        if (attempt.done) return;
+        attempt.settle({ kind: 'aborted' });
+        // No new attempt in the same task (a reconnect() makes one at once): the stream paused,
+        // closed or backs off after a stall — hand the connection to another tab meanwhile.
+        this.#idle = setTimeout(() => this.#release(), 0);
+      });
+      if (this.#held) this.#lead(attempt);
+      else {
+        this.#follow(attempt);
+        this.#want();
+      }
+    });
+  }
+
+  // ── the lock ───────────────────────────────────────────────────────────────
+
+  /** Queues for the lock, once; an uncontended lock is taken at once (one role change, not two). */
+  #want(): void {
+    if (this.#held || this.#waiting || this.#left) return;
+    const waiting = (this.#waiting = new AbortController());
+    this.#request({ ifAvailable: true }, waiting, () => {
+      this.#setRole('follower');
+      this.#request({ signal: waiting.signal }, waiting);
+    });
+  }
+
+  #request(options: LockOptions, waiting: AbortController | undefined, unavailable?: () => void): void {
+    const token = {};
+    this.#env.locks
+      .request(this.#c.name, options, (lock) => {
+        // Cancelled meanwhile (left, paused, or a steal replaced this request): let it go at once.
+        if (this.#left || (waiting && waiting !== this.#waiting)) return;
+        if (!lock) return unavailable?.();
+        return new Promise<void>((release) => this.#hold(token, release));
+      })
+      // Rejected: a steal took the lock from us (or our own abort cancelled the request).
+      .catch(() => this.#held?.token === token && this.#stepDown());
+  }
+
+  #hold(token: object, release: () => void): void {
+    this.#waiting = undefined;
+    // Above every epoch this tab has seen, and above a frozen leader's it has not: clocks of one browser agree.
+    const epoch = Math.max(this.#fence.epoch + 1, this.#env.now());
+    this.#fence.current(epoch);
+    this.#held = { token, release, epoch };
+    this.#tick(false);
+    this.#post({ t: 'lead', e: epoch });
+    this.#setRole('leader');
+    const attempt = this.#attempt;
+    if (attempt && !attempt.done && !this.#left) this.#lead(attempt);
+  }
+
+  /** Gives the lock up (or the place in its queue); the stream stays, as a follower. */
+  #release(): void {
+    clearTimeout(this.#idle);
+    this.#waiting?.abort();
+    this.#waiting = undefined;
+    const held = this.#held;
+    if (!held) return;
+    this.#held = this.#open = this.#listen = undefined;
+    held.release();
+    if (!this.#left) this.#setRole('follower');
+  }
+
+  /** Lost the lock (stolen, a newer leader heard, or this page freezes): follow in the same attempt. */
+  #stepDown(): void {
+    if (!this.#held) return;
+    this.#release();
+    const attempt = this.#attempt;
+    if (!attempt || attempt.done || this.#left) return;
+    const lead = attempt.lead;
+    attempt.lead = undefined;
+    lead?.abort();
+    this.#follow(attempt);
+    this.#want();
+  }
+
+  // ── leading ────────────────────────────────────────────────────────────────
+
+  #lead(attempt: Attempt): void {
+    const lead = (attempt.lead = new AbortController());
+    const { request } = attempt;
+    const last = this.#fence.last;
+    // Resume from the newest id this tab has (it may have become leader long after this attempt began).
+    const resumed = last ? withId(request, last, this.#c.param, attempt.header) : request;
+    const live = () => attempt.lead === lead;
+    attempt
+      .connect({ ...resumed, signal: lead.signal }, this.#tee(attempt.sink, live))
+      .then((end) => {
+        if (!live()) return; // stepped down: the attempt goes on as a follower
+        this.#open = undefined;
+        attempt.settle(end);
+      })
+      .catch((error: unknown) => live() && attempt.settle(Promise.reject(error)));
+  }
+
+  /** The leader's sink: every report goes to this tab's stream and to the group. */
+  #tee(sink: Sink, live: () => boolean): Sink {
+    const post = (message: LeaderMessage) => live() && this.#post(message);
+    const e = () => this.#held?.epoch ?? 0;
+    return {
+      open: (status, url) => {
+        if (!live()) return;
+        this.#open = { status, url };
+        sink.open(status, url);
+        post({ t: 'open', e: e(), status, url });
+      },
+      activity: () => {
+        sink.activity();
+        const now = this.#env.now();
+        if (now - this.#activityAt < ACTIVITY_EVERY) return;
+        this.#activityAt = now;
+        post({ t: 'act', e: e() });
+      },
+      id: (id) => {
+        // A leader woken from a freeze may hold events the new leader already sent: the fence drops them.
+        if (!live() || !this.#fence.id(id)) return;
+        sink.id(id);
+        post({ t: 'id', e: e(), id });
+      },
+      message: (type, data) => {
+        if (!live() || !this.#fence.message()) return;
+        sink.message(type, data);
+        post({ t: 'msg', e: e(), type, data });
+      },
+      retry: (ms) => {
+        sink.retry(ms);
+        post({ t: 'retry', e: e(), ms });
+      },
+      backpressure: () => sink.backpressure(),
+      types: (listen) => {
+        this.#listen = listen;
+        sink.types(listen);
+        for (const type of this.#types) listen(type);
+      },
+      reconnecting: () => sink.reconnecting(),
+    };
+  }
+
+  // ── following ──────────────────────────────────────────────────────────────
+
+  #follow(attempt: Attempt): void {
+    attempt.sink.types((type) => this.#post({ t: 'types', types: [type] }));
+    this.#post({ t: 'hello', from: this.#me });
+    this.#tick(true);
+  }
+
+  #receive(message: Message): void {
+    const held = this.#held;
+    switch (message.t) {
+      case 'ping':
+        if (held) this.#post({ t: 'pong', e: held.epoch });
+        return;
+      case 'hello':
+        if (held && this.#open) this.#post({ t: 'open', e: held.epoch, ...this.#open, to: message.from });
+        return;
+      case 'types':
+        for (const type of message.types) {
+          this.#types.add(type);
+          this.#listen?.(type);
+        }
+        return;
+    }
+    if (!this.#fence.current(message.e)) return;
+    // A leader with a higher epoch exists: this one was replaced while frozen.
+    if (held) {
+      if (message.e <= held.epoch) return;
+      this.#stepDown();
+    }
+    this.#unanswered = undefined;
+    const attempt = this.#attempt;
+    const sink = attempt && !attempt.done && !attempt.lead ? attempt.sink : undefined;
+    // Whatever the leader sends shows the stream is alive (the core's stall detection).
+    sink?.activity();
+    switch (message.t) {
+      case 'lead':
+        // A new leader: tell it the types this tab listens to (its native transport subscribes to them).
+        if (sink) sink.types((type) => this.#post({ t: 'types', types: [type] }));
+        return;
+      case 'open':
+        if (!message.to || message.to === this.#me) sink?.open(message.status, message.url);
+        return;
+      case 'id':
+        if (this.#fence.id(message.id)) sink?.id(message.id);
+        return;
+      case 'msg':
+        if (this.#fence.message()) sink?.message(message.type, message.data);
+        return;
+      case 'retry':
+        return sink?.retry(message.ms);
+    }
+  }
+
+  /**
+   * While following: ping the leader, which answers from its message handler. Unanswered for
+   * `takeoverAfter` (plus a per-tab jitter, so one follower goes first) → steal the lock. A tick
+   * that comes late means this tab was frozen or throttled itself: the leader gets a fresh chance.
+   */
+  #tick(on: boolean): void {
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    this.#unanswered = undefined;
+    if (!on) return;
+    const { pingInterval, takeoverAfter } = this.#c.timing;
+    const patience = takeoverAfter + this.#env.random() * pingInterval;
+    this.#tickAt = this.#env.now();
+    this.#ticker = setInterval(() => {
+      const now = this.#env.now();
+      const late = now - this.#tickAt > 2 * pingInterval + 1000;
+      this.#tickAt = now;
+      if (late || this.#unanswered === undefined) this.#unanswered = now;
+      else if (now - this.#unanswered >= patience) return this.#steal();
+      this.#post({ t: 'ping' });
+    }, pingInterval);
+  }
+
+  #steal(): void {
+    this.#tick(false);
+    this.#waiting?.abort();
+    this.#waiting = undefined;
+    this.#request({ steal: true }, undefined);
+  }
+
+  #post(message: Message): void {
+    if (!this.#left) this.#channel.postMessage(message);
+  }
+}
