@@ -27,6 +27,7 @@ export default defineConfig({
       suite('package', 'node', 120_000),
       suite('hostile'),
       suite('cli', 'node', 30_000),
+      suite('share'),
     ],
     hookTimeout: 60_000,
     // No .only / .skip in committed tests.

@@ -1,0 +1,204 @@
+// sse-kit/share in real Chromium: tabs of one browser context open the same stream against a
+// node:http server that counts upstream connections and logs each Last-Event-ID. One tab holds
+// the connection; closing, freezing, hanging or crashing it hands it to another with no gap and
+// no duplicate in any tab. The page is test/browser/share-page.ts, bundled by esbuild from dist.
+import { existsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { type ChromiumSession, launchChromium } from '../helpers/chromium.js';
+import { startServer, sseHead, type TestServer } from '../helpers/http-server.js';
+
+const dist = (file: string) => fileURLToPath(new URL(`../../dist/${file}`, import.meta.url));
+
+interface Upstream {
+  /** The stream's URL without the id parameter. */
+  stream: string;
+  lastEventId: string;
+  openedAt: number;
+  closedAt?: number;
+}
+
+let chromium: ChromiumSession;
+let server: TestServer;
+let bundle: string;
+const upstreams: Upstream[] = [];
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  for (const file of ['index.js', 'share.js']) {
+    if (!existsSync(dist(file))) throw new Error(`dist/${file} is missing: run \`npm run build\``);
+  }
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./share-page.ts', import.meta.url))],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    // The published files, not src/: what an app bundler would pick from the package.
+    alias: { 'sse-kit/share': dist('share.js'), 'sse-kit': dist('index.js') },
+    tsconfigRaw: '{}',
+    logLevel: 'silent',
+  });
+  bundle = result.outputFiles[0]!.text;
+  server = await startServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end('<!doctype html><html><head><script src="/share-page.js"></script></head><body></body></html>');
+    }
+    if (url.pathname === '/share-page.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      return void res.end(bundle);
+    }
+    if (url.pathname === '/events') return ticks(res, url, req.headers['last-event-id']);
+    res.writeHead(204).end();
+  });
+  chromium = await launchChromium();
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await server?.close();
+});
+
+/** A tick every 20 ms, numbered on from the Last-Event-ID (header or query), so a resume continues the sequence. */
+function ticks(res: ServerResponse, url: URL, header: string | string[] | undefined): void {
+  const lastEventId = (typeof header === 'string' ? header : '') || (url.searchParams.get('lastEventId') ?? '');
+  url.searchParams.delete('lastEventId');
+  const upstream: Upstream = { stream: url.pathname + url.search, lastEventId, openedAt: Date.now() };
+  upstreams.push(upstream);
+  sseHead(res);
+  res.write('retry: 50\n\n');
+  let n = Number(lastEventId) || 0;
+  const timer = setInterval(() => res.write(`id: ${++n}\nevent: tick\ndata: ${n}\n\n`), 20);
+  res.on('close', () => {
+    clearInterval(timer);
+    upstream.closedAt = Date.now();
+  });
+}
+
+const live = (stream: string) => upstreams.filter((u) => u.stream === stream && u.closedAt === undefined).length;
+const opened = (stream: string) => upstreams.filter((u) => u.stream === stream);
+
+type Log = { ids: number[]; roles: { role: string; at: number }[]; errors: string[] };
+interface ShareWindow {
+  shareTest: {
+    log: Log;
+    start(url: string, options?: object): void;
+    role(): string | undefined;
+    close(): void;
+    block(ms: number): void;
+  };
+}
+
+async function newContext(initScript?: string): Promise<BrowserContext> {
+  const context = await chromium.browser.newContext();
+  if (initScript) await context.addInitScript(initScript);
+  contexts.push(context);
+  return context;
+}
+
+/** A new tab in `context` that opens `stream` shared. */
+async function openTab(context: BrowserContext, stream: string, options: object = {}): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => chromium.errors.push(`uncaught ${error.stack ?? error.message}`));
+  await page.goto(`${server.url}/`);
+  await page.evaluate(([url, o]) => (window as unknown as ShareWindow).shareTest.start(url, o), [`${server.url}${stream}`, options] as const);
+  return page;
+}
+
+const logOf = (page: Page) => page.evaluate(() => (window as unknown as ShareWindow).shareTest.log);
+const roleOf = (page: Page) => page.evaluate(() => (window as unknown as ShareWindow).shareTest.role());
+const rolesOf = (pages: Page[]) => Promise.all(pages.map(roleOf));
+
+/** Waits until every tab has received at least `count` more ticks than it had. */
+async function moreTicks(pages: Page[], count: number): Promise<void> {
+  const before = await Promise.all(pages.map(async (page) => (await logOf(page)).ids.length));
+  await Promise.all(
+    pages.map((page, i) =>
+      page.waitForFunction((n) => (window as unknown as ShareWindow).shareTest.log.ids.length >= n, before[i]! + count, { timeout: 10_000 }),
+    ),
+  );
+}
+
+/** Gaps and duplicates in a tab's ids: each must be the previous one plus one. */
+function flaws(ids: number[]): { gaps: number; duplicates: number } {
+  let gaps = 0;
+  let duplicates = 0;
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i]! <= ids[i - 1]!) duplicates++;
+    else if (ids[i] !== ids[i - 1]! + 1) gaps++;
+  }
+  return { gaps, duplicates };
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const leaderOf = async (pages: Page[]) => pages[(await rolesOf(pages)).indexOf('leader')]!;
+
+test('3 and then 10 tabs hold one upstream connection; every tab gets every tick in order', async () => {
+  const stream = '/events?case=fan-out';
+  const context = await newContext();
+  const pages = [await openTab(context, stream)];
+  await moreTicks(pages, 5);
+  expect(await rolesOf(pages)).toEqual(['leader']);
+  for (let i = 0; i < 2; i++) pages.push(await openTab(context, stream));
+  await moreTicks(pages, 10);
+  expect(live(stream)).toBe(1);
+  expect((await rolesOf(pages)).sort()).toEqual(['follower', 'follower', 'leader']);
+  for (let i = 0; i < 7; i++) pages.push(await openTab(context, stream));
+  await moreTicks(pages, 10);
+  console.info(`[share] upstream connections: 10 tabs → ${opened(stream).length} (live ${live(stream)})`);
+  expect(opened(stream)).toHaveLength(1);
+  for (const page of pages) expect(flaws((await logOf(page)).ids)).toEqual({ gaps: 0, duplicates: 0 });
+});
+
+test('20 forced handovers (the leader tab closes): a new leader resumes at once, no gap and no duplicate in any tab', async () => {
+  const stream = '/events?case=handover';
+  const context = await newContext();
+  const pages = [await openTab(context, stream), await openTab(context, stream), await openTab(context, stream)];
+  await moreTicks(pages, 5);
+  const logs: Log[] = [];
+  const handovers: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    const leader = await leaderOf(pages);
+    pages.splice(pages.indexOf(leader), 1);
+    logs.push(await logOf(leader));
+    const before = opened(stream).length;
+    const closedAt = Date.now();
+    await leader.close();
+    await waitFor(() => opened(stream).length > before);
+    handovers.push(opened(stream).at(-1)!.openedAt - closedAt);
+    pages.push(await openTab(context, stream));
+    await moreTicks(pages, 3);
+  }
+  for (const page of pages) logs.push(await logOf(page));
+  const total = logs.map((log) => flaws(log.ids)).reduce((a, b) => ({ gaps: a.gaps + b.gaps, duplicates: a.duplicates + b.duplicates }));
+  handovers.sort((a, b) => a - b);
+  console.info(
+    `[share] 20 handovers: median ${handovers[10]} ms, max ${handovers.at(-1)} ms; gaps ${total.gaps}, duplicates ${total.duplicates}; ` +
+      `upstream connections ${opened(stream).length}, resumed with ${opened(stream)
+        .slice(1)
+        .every((u) => Number(u.lastEventId) > 0)}`,
+  );
+  expect(total).toEqual({ gaps: 0, duplicates: 0 });
+  expect(opened(stream)).toHaveLength(21);
+  // Each new leader resumed from the newest id: the server never restarted the sequence.
+  expect(opened(stream).slice(1).every((u) => Number(u.lastEventId) > 0)).toBe(true);
+  expect(handovers.at(-1)).toBeLessThan(2000);
+  await waitFor(() => live(stream) === 1);
+});
