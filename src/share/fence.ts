@@ -30,17 +30,19 @@ export class Fence {
   }
 
   /**
-   * Whether an event's `id` field is new here (then it is recorded as the last id). An empty id
+   * Whether an event's `id` field is new here (then it is recorded as the last id). An id seen
+   * recently starts a replay: it and the events up to the next new id are repeats. The last id
+   * again is a repeat during a replay, else the server gave several events one id. An empty id
    * (the server reset it) is always new: it cannot be told apart from another reset.
    */
   id(id: string): boolean {
-    if (id !== '' && this.#recent.has(id)) {
+    if (id !== '' && this.#recent.has(id) && (id !== this.last || this.#skipping)) {
       this.#skipping = true;
       return false;
     }
     this.#skipping = false;
     this.last = id;
-    if (id === '') return true;
+    if (id === '' || this.#recent.has(id)) return true;
     this.#recent.add(id);
     // A Set iterates in insertion order: the first entry is the oldest.
     if (this.#recent.size > this.size) this.#recent.delete(this.#recent.values().next().value as string);

@@ -250,7 +250,7 @@ export class TabLink implements SharedLink {
       message: (type, data) => {
         if (!live() || !this.#fence.message()) return;
         sink.message(type, data);
-        post({ t: 'msg', e: e(), type, data });
+        post({ t: 'msg', e: e(), id: this.#fence.last, type, data });
       },
       retry: (ms) => {
         sink.retry(ms);
@@ -313,6 +313,8 @@ export class TabLink implements SharedLink {
         if (this.#fence.id(message.id)) sink?.id(message.id);
         return;
       case 'msg':
+        // This tab missed the id broadcast before it (it was joining): take the id from here.
+        if (message.id !== this.#fence.last && this.#fence.id(message.id)) sink?.id(message.id);
         if (this.#fence.message()) sink?.message(message.type, message.data);
         return;
       case 'retry':

@@ -2,12 +2,15 @@
 // epoch of the leader that sent an event: a leader that was replaced (frozen, then woken) still
 // sends with its old epoch, and every tab drops what comes from below the highest it has seen.
 
-/** Sent by the leader: its events, raw (each tab decodes them with its own options). */
+/**
+ * Sent by the leader: its events, raw (each tab decodes them with its own options). A message
+ * carries its id too, for a tab that joined between the two.
+ */
 export type LeaderMessage =
   | { t: 'lead'; e: number }
   | { t: 'open'; e: number; status: number; url: string; to?: string }
   | { t: 'id'; e: number; id: string }
-  | { t: 'msg'; e: number; type: string; data: string }
+  | { t: 'msg'; e: number; id: string; type: string; data: string }
   | { t: 'retry'; e: number; ms: number }
   | { t: 'act'; e: number }
   | { t: 'pong'; e: number };

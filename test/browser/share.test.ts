@@ -136,6 +136,7 @@ function flaws(ids: number[]): { gaps: number; duplicates: number } {
   for (let i = 1; i < ids.length; i++) {
     if (ids[i]! <= ids[i - 1]!) duplicates++;
     else if (ids[i] !== ids[i - 1]! + 1) gaps++;
+    if (ids[i] !== ids[i - 1]! + 1) console.info('FLAW', ids.slice(Math.max(0, i - 3), i + 3));
   }
   return { gaps, duplicates };
 }
@@ -201,4 +202,94 @@ test('20 forced handovers (the leader tab closes): a new leader resumes at once,
   expect(opened(stream).slice(1).every((u) => Number(u.lastEventId) > 0)).toBe(true);
   expect(handovers.at(-1)).toBeLessThan(2000);
   await waitFor(() => live(stream) === 1);
+});
+
+/** Three tabs of one context on `stream`, ticking; and which of them leads. */
+async function threeTabs(stream: string, options: object = {}): Promise<{ context: BrowserContext; pages: Page[]; leader: Page; others: Page[] }> {
+  const context = await newContext();
+  const pages = [await openTab(context, stream, options), await openTab(context, stream, options), await openTab(context, stream, options)];
+  await moreTicks(pages, 5);
+  const leader = await leaderOf(pages);
+  return { context, pages, leader, others: pages.filter((page) => page !== leader) };
+}
+
+async function expectNoFlaws(pages: Page[]): Promise<void> {
+  for (const page of pages) expect(flaws((await logOf(page)).ids)).toEqual({ gaps: 0, duplicates: 0 });
+}
+
+test('a frozen leader tab is replaced; woken, it follows, with no duplicate', async () => {
+  const stream = '/events?case=freeze';
+  const { context, pages, leader, others } = await threeTabs(stream);
+  const cdp = await context.newCDPSession(leader);
+  const before = opened(stream).length;
+  const frozenAt = Date.now();
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  await waitFor(() => opened(stream).length > before);
+  console.info(`[share] frozen leader replaced after ${opened(stream).at(-1)!.openedAt - frozenAt} ms`);
+  await moreTicks(others, 10);
+  expect((await rolesOf(others)).sort()).toEqual(['follower', 'leader']);
+  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+  await moreTicks(pages, 10);
+  expect(await roleOf(leader)).toBe('follower');
+  await expectNoFlaws(pages);
+  await waitFor(() => live(stream) === 1);
+});
+
+test('a leader whose main thread hangs is replaced when it stops answering pings; woken, it steps down with no duplicate', async () => {
+  const stream = '/events?case=hang';
+  const { pages, leader, others } = await threeTabs(stream, { pingInterval: 200, takeoverAfter: 1000 });
+  const before = opened(stream).length;
+  const hungAt = Date.now();
+  // Nothing runs in the hung tab: no message handler (no pong), no lock callback, no freeze event.
+  const hung = leader.evaluate(() => (window as unknown as ShareWindow).shareTest.block(3000));
+  await waitFor(() => opened(stream).length > before);
+  const takeover = opened(stream).at(-1)!.openedAt - hungAt;
+  console.info(`[share] hung leader replaced after ${takeover} ms (takeoverAfter 1000, ping 200)`);
+  expect(takeover).toBeGreaterThanOrEqual(1000);
+  expect(takeover).toBeLessThan(3000);
+  await hung;
+  await moreTicks(pages, 10);
+  expect(await roleOf(leader)).toBe('follower');
+  expect((await rolesOf(others)).sort()).toEqual(['follower', 'leader']);
+  await expectNoFlaws(pages);
+  await waitFor(() => live(stream) === 1);
+});
+
+test('a crashed leader tab is replaced, no gap and no duplicate in the others', async () => {
+  const stream = '/events?case=crash';
+  const { context, leader, others } = await threeTabs(stream);
+  const before = opened(stream).length;
+  const cdp = await context.newCDPSession(leader);
+  const crashedAt = Date.now();
+  cdp.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
+  await waitFor(() => opened(stream).length > before);
+  console.info(`[share] crashed leader replaced after ${opened(stream).at(-1)!.openedAt - crashedAt} ms`);
+  await moreTicks(others, 10);
+  expect((await rolesOf(others)).sort()).toEqual(['follower', 'leader']);
+  await expectNoFlaws(others);
+  await waitFor(() => live(stream) === 1);
+});
+
+for (const [missing, script] of [
+  ['Web Locks', 'delete Navigator.prototype.locks'],
+  ['BroadcastChannel', 'delete globalThis.BroadcastChannel'],
+] as const) {
+  test(`without ${missing} every tab connects by itself (solo) and still gets every tick`, async () => {
+    const stream = `/events?case=solo-${missing.replace(' ', '')}`;
+    const context = await newContext(script);
+    const pages = [await openTab(context, stream), await openTab(context, stream)];
+    await moreTicks(pages, 10);
+    expect(await rolesOf(pages)).toEqual(['solo', 'solo']);
+    expect(live(stream)).toBe(2);
+    await expectNoFlaws(pages);
+  });
+}
+
+test('two browser contexts never share, nor do two keys in one context', async () => {
+  const stream = '/events?case=apart';
+  const [a, b] = [await newContext(), await newContext()];
+  const pages = [await openTab(a, stream), await openTab(b, stream), await openTab(a, stream, { key: 'one' }), await openTab(a, stream, { key: 'two' })];
+  await moreTicks(pages, 5);
+  expect(await rolesOf(pages)).toEqual(['leader', 'leader', 'leader', 'leader']);
+  expect(live(stream)).toBe(4);
 });
