@@ -136,7 +136,6 @@ function flaws(ids: number[]): { gaps: number; duplicates: number } {
   for (let i = 1; i < ids.length; i++) {
     if (ids[i]! <= ids[i - 1]!) duplicates++;
     else if (ids[i] !== ids[i - 1]! + 1) gaps++;
-    if (ids[i] !== ids[i - 1]! + 1) console.info('FLAW', ids.slice(Math.max(0, i - 3), i + 3));
   }
   return { gaps, duplicates };
 }
@@ -157,14 +156,17 @@ test('3 and then 10 tabs hold one upstream connection; every tab gets every tick
   const pages = [await openTab(context, stream)];
   await moreTicks(pages, 5);
   expect(await rolesOf(pages)).toEqual(['leader']);
+  const counts = [opened(stream).length];
   for (let i = 0; i < 2; i++) pages.push(await openTab(context, stream));
   await moreTicks(pages, 10);
+  counts.push(opened(stream).length);
   expect(live(stream)).toBe(1);
   expect((await rolesOf(pages)).sort()).toEqual(['follower', 'follower', 'leader']);
   for (let i = 0; i < 7; i++) pages.push(await openTab(context, stream));
   await moreTicks(pages, 10);
-  console.info(`[share] upstream connections: 10 tabs → ${opened(stream).length} (live ${live(stream)})`);
-  expect(opened(stream)).toHaveLength(1);
+  counts.push(opened(stream).length);
+  console.info(`[share] upstream connections for 1, 3 and 10 tabs: ${counts.join(', ')}`);
+  expect(counts).toEqual([1, 1, 1]);
   for (const page of pages) expect(flaws((await logOf(page)).ids)).toEqual({ gaps: 0, duplicates: 0 });
 });
 
@@ -217,18 +219,22 @@ async function expectNoFlaws(pages: Page[]): Promise<void> {
   for (const page of pages) expect(flaws((await logOf(page)).ids)).toEqual({ gaps: 0, duplicates: 0 });
 }
 
-test('a frozen leader tab is replaced; woken, it follows, with no duplicate', async () => {
+// CDP Page.setWebLifecycleState('frozen') does not freeze a visible page in headless Chromium 156
+// (timers and message handlers keep running, no freeze event), and headless pages are never
+// hidden. So a freeze is played in two parts: the Page Lifecycle events a freezing page gets
+// (here), and a main thread that runs nothing at all (the next test, the harder case).
+test('a leader whose page freezes hands over at once; resumed, it follows with no duplicate', async () => {
   const stream = '/events?case=freeze';
-  const { context, pages, leader, others } = await threeTabs(stream);
-  const cdp = await context.newCDPSession(leader);
+  const { pages, leader, others } = await threeTabs(stream);
   const before = opened(stream).length;
   const frozenAt = Date.now();
-  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  await leader.evaluate(() => document.dispatchEvent(new Event('freeze')));
   await waitFor(() => opened(stream).length > before);
-  console.info(`[share] frozen leader replaced after ${opened(stream).at(-1)!.openedAt - frozenAt} ms`);
+  console.info(`[share] freezing leader replaced after ${opened(stream).at(-1)!.openedAt - frozenAt} ms`);
+  expect(await roleOf(leader)).toBe('follower');
   await moreTicks(others, 10);
   expect((await rolesOf(others)).sort()).toEqual(['follower', 'leader']);
-  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+  await leader.evaluate(() => document.dispatchEvent(new Event('resume')));
   await moreTicks(pages, 10);
   expect(await roleOf(leader)).toBe('follower');
   await expectNoFlaws(pages);
