@@ -24,26 +24,31 @@ interface Upstream {
 let chromium: ChromiumSession;
 let server: TestServer;
 let bundle: string;
+let hooksBundle: string;
 const upstreams: Upstream[] = [];
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  for (const file of ['index.js', 'share.js']) {
+  for (const file of ['index.js', 'share.js', 'react.js']) {
     if (!existsSync(dist(file))) throw new Error(`dist/${file} is missing: run \`npm run build\``);
   }
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./share-page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    // The published files, not src/: what an app bundler would pick from the package.
-    alias: { 'sse-kit/share': dist('share.js'), 'sse-kit': dist('index.js') },
-    tsconfigRaw: '{}',
-    logLevel: 'silent',
-  });
-  bundle = result.outputFiles[0]!.text;
+  const bundleOf = async (page: string) => {
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL(page, import.meta.url))],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+      // The published files, not src/: what an app bundler would pick from the package.
+      alias: { 'sse-kit/share': dist('share.js'), 'sse-kit/react': dist('react.js'), 'sse-kit': dist('index.js') },
+      tsconfigRaw: '{}',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      logLevel: 'silent',
+    });
+    return result.outputFiles[0]!.text;
+  };
+  [bundle, hooksBundle] = await Promise.all([bundleOf('./share-page.ts'), bundleOf('./share-hooks-page.ts')]);
   server = await startServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/') {
@@ -53,6 +58,14 @@ beforeAll(async () => {
     if (url.pathname === '/share-page.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
       return void res.end(bundle);
+    }
+    if (url.pathname === '/hooks') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end('<!doctype html><html><body><div id="root"></div><script src="/share-hooks-page.js"></script></body></html>');
+    }
+    if (url.pathname === '/share-hooks-page.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      return void res.end(hooksBundle);
     }
     if (url.pathname === '/events') return ticks(res, url, req.headers['last-event-id']);
     res.writeHead(204).end();
@@ -298,4 +311,21 @@ test('two browser contexts never share, nor do two keys in one context', async (
   await moreTicks(pages, 5);
   expect(await rolesOf(pages)).toEqual(['leader', 'leader', 'leader', 'leader']);
   expect(live(stream)).toBe(4);
+});
+
+test('useEventStream with share: two React tabs, one upstream connection, every tick in both', async () => {
+  const stream = '/events?case=react';
+  const context = await newContext();
+  const pages: Page[] = [];
+  for (let i = 0; i < 2; i++) {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/hooks?stream=${encodeURIComponent(stream)}`);
+    pages.push(page);
+  }
+  const ticks = async (page: Page) => ((await page.textContent('#ticks')) ?? '').split(' ').filter(Boolean).map(Number);
+  for (const page of pages) {
+    await page.waitForFunction(() => (document.getElementById('ticks')?.textContent ?? '').split(' ').length >= 20, undefined, { timeout: 10_000 });
+  }
+  expect(opened(stream)).toHaveLength(1);
+  for (const page of pages) expect(flaws(await ticks(page))).toEqual({ gaps: 0, duplicates: 0 });
 });
