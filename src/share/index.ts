@@ -40,12 +40,14 @@ function nativeLikely(o: StreamOptions): boolean {
  * leader, elected with Web Locks) connects, the others receive its events over a BroadcastChannel.
  * Each tab's stream behaves as if unshared (its own listeners, state, lastEventId, close()); see
  * `stream.role` and `onRoleChange`. Without Web Locks or BroadcastChannel, each tab connects
- * (`solo`).
- * @example
+ * (`solo`). Usage (docs/share.md):
+ *
+ * ```ts
  * import { createEventStream } from 'sse-kit';
  * import { shareAcrossTabs } from 'sse-kit/share';
  * const stream = createEventStream('/events', { share: shareAcrossTabs() });
  * stream.role; // 'leader' | 'follower' | 'solo'
+ * ```
  */
 export function shareAcrossTabs(options: ShareOptions = {}): TabSharing {
   const timing = { pingInterval: options.pingInterval ?? 500, takeoverAfter: options.takeoverAfter ?? 2000 };
