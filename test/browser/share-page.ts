@@ -8,8 +8,9 @@ let stream: EventStream | undefined;
 
 (window as unknown as { shareTest: unknown }).shareTest = {
   log,
-  start(url: string, options: ShareOptions = {}) {
+  start(url: string, options: ShareOptions = {}, transport: 'auto' | 'fetch' | 'native' = 'auto') {
     stream = createEventStream(url, {
+      transport,
       share: shareAcrossTabs(options),
       retry: { initialDelay: 50, maxDelay: 200 },
       onRoleChange: (role) => log.roles.push({ role, at: Date.now() }),

@@ -105,7 +105,7 @@ type Log = { ids: number[]; roles: { role: string; at: number }[]; errors: strin
 interface ShareWindow {
   shareTest: {
     log: Log;
-    start(url: string, options?: object): void;
+    start(url: string, options?: object, transport?: string): void;
     role(): string | undefined;
     close(): void;
     block(ms: number): void;
@@ -120,11 +120,11 @@ async function newContext(initScript?: string): Promise<BrowserContext> {
 }
 
 /** A new tab in `context` that opens `stream` shared. */
-async function openTab(context: BrowserContext, stream: string, options: object = {}): Promise<Page> {
+async function openTab(context: BrowserContext, stream: string, options: object = {}, transport = 'auto'): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (error) => chromium.errors.push(`uncaught ${error.stack ?? error.message}`));
   await page.goto(`${server.url}/`);
-  await page.evaluate(([url, o]) => (window as unknown as ShareWindow).shareTest.start(url, o), [`${server.url}${stream}`, options] as const);
+  await page.evaluate(([url, o, t]) => (window as unknown as ShareWindow).shareTest.start(url, o, t), [`${server.url}${stream}`, options, transport] as const);
   return page;
 }
 
@@ -183,10 +183,11 @@ test('3 and then 10 tabs hold one upstream connection; every tab gets every tick
   for (const page of pages) expect(flaws((await logOf(page)).ids)).toEqual({ gaps: 0, duplicates: 0 });
 });
 
-test('20 forced handovers (the leader tab closes): a new leader resumes at once, no gap and no duplicate in any tab', async () => {
-  const stream = '/events?case=handover';
+for (const transport of ['auto', 'fetch'] as const) {
+test(`20 forced handovers (the leader tab closes), transport ${transport}: a new leader resumes at once, no gap and no duplicate in any tab`, async () => {
+  const stream = `/events?case=handover-${transport}`;
   const context = await newContext();
-  const pages = [await openTab(context, stream), await openTab(context, stream), await openTab(context, stream)];
+  const pages = [await openTab(context, stream, {}, transport), await openTab(context, stream, {}, transport), await openTab(context, stream, {}, transport)];
   await moreTicks(pages, 5);
   const logs: Log[] = [];
   const handovers: number[] = [];
@@ -199,14 +200,14 @@ test('20 forced handovers (the leader tab closes): a new leader resumes at once,
     await leader.close();
     await waitFor(() => opened(stream).length > before);
     handovers.push(opened(stream).at(-1)!.openedAt - closedAt);
-    pages.push(await openTab(context, stream));
+    pages.push(await openTab(context, stream, {}, transport));
     await moreTicks(pages, 3);
   }
   for (const page of pages) logs.push(await logOf(page));
   const total = logs.map((log) => flaws(log.ids)).reduce((a, b) => ({ gaps: a.gaps + b.gaps, duplicates: a.duplicates + b.duplicates }));
   handovers.sort((a, b) => a - b);
   console.info(
-    `[share] 20 handovers: median ${handovers[10]} ms, max ${handovers.at(-1)} ms; gaps ${total.gaps}, duplicates ${total.duplicates}; ` +
+    `[share] ${transport}: 20 handovers: median ${handovers[10]} ms, max ${handovers.at(-1)} ms; gaps ${total.gaps}, duplicates ${total.duplicates}; ` +
       `upstream connections ${opened(stream).length}, resumed with ${opened(stream)
         .slice(1)
         .every((u) => Number(u.lastEventId) > 0)}`,
@@ -218,6 +219,7 @@ test('20 forced handovers (the leader tab closes): a new leader resumes at once,
   expect(handovers.at(-1)).toBeLessThan(2000);
   await waitFor(() => live(stream) === 1);
 });
+}
 
 /** Three tabs of one context on `stream`, ticking; and which of them leads. */
 async function threeTabs(stream: string, options: object = {}): Promise<{ context: BrowserContext; pages: Page[]; leader: Page; others: Page[] }> {
