@@ -77,7 +77,7 @@ export class TabLink implements SharedLink {
   #unanswered: number | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
   #left = false;
-  readonly #offFreeze: () => void;
+  readonly #offPage: () => void;
 
   constructor(config: LinkConfig, env: TabEnv, setRole: (role: StreamRole) => void) {
     this.#c = config;
@@ -86,11 +86,25 @@ export class TabLink implements SharedLink {
     this.#me = env.random().toString(36).slice(2);
     this.#channel = env.channel(config.name);
     this.#channel.onmessage = (event) => this.#receive(event.data);
-    // A page about to be frozen (a background tab, Page Lifecycle API) hands over at once
-    // instead of leaving the others to notice its silence.
-    const freeze = () => this.#stepDown();
-    globalThis.document?.addEventListener('freeze', freeze);
-    this.#offFreeze = () => globalThis.document?.removeEventListener('freeze', freeze);
+    // A page about to be frozen (a background tab) or to enter the bfcache hands over at once and
+    // leaves the lock's queue, instead of leaving the others to notice its silence or waiting for
+    // a grant it cannot take; it queues again when it runs again.
+    const away = () => {
+      this.#stepDown();
+      this.#waiting?.abort();
+      this.#waiting = undefined;
+    };
+    const back = () => this.#attempt && !this.#attempt.done && this.#want();
+    const on = [
+      [globalThis.document, 'freeze', away],
+      [globalThis.document, 'resume', back],
+      [globalThis.window, 'pagehide', away],
+      [globalThis.window, 'pageshow', back],
+    ] as const;
+    for (const [target, type, listener] of on) target?.addEventListener(type, listener);
+    this.#offPage = () => {
+      for (const [target, type, listener] of on) target?.removeEventListener(type, listener);
+    };
   }
 
   connect<R, S, E>(connect: (request: R, sink: S) => Promise<E>, request: R, sink: S): Promise<E> {
@@ -100,7 +114,7 @@ export class TabLink implements SharedLink {
   leave(): void {
     this.#left = true;
     clearTimeout(this.#idle);
-    this.#offFreeze();
+    this.#offPage();
     this.#release();
     this.#channel.close();
   }
