@@ -51,21 +51,18 @@ beforeAll(async () => {
   [bundle, hooksBundle] = await Promise.all([bundleOf('./share-page.ts'), bundleOf('./share-hooks-page.ts')]);
   server = await startServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return void res.end('<!doctype html><html><head><script src="/share-page.js"></script></head><body></body></html>');
-    }
-    if (url.pathname === '/share-page.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
-      return void res.end(bundle);
-    }
-    if (url.pathname === '/hooks') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return void res.end('<!doctype html><html><body><div id="root"></div><script src="/share-hooks-page.js"></script></body></html>');
-    }
-    if (url.pathname === '/share-hooks-page.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
-      return void res.end(hooksBundle);
+    const page = (script: string, body = '') =>
+      `<!doctype html><html><body>${body}<script src="${script}"></script></body></html>`;
+    const files: Record<string, [type: string, body: string]> = {
+      '/': ['text/html', page('/share-page.js')],
+      '/share-page.js': ['text/javascript', bundle],
+      '/hooks': ['text/html', page('/share-hooks-page.js', '<div id="root"></div>')],
+      '/share-hooks-page.js': ['text/javascript', hooksBundle],
+    };
+    const file = files[url.pathname];
+    if (file) {
+      res.writeHead(200, { 'content-type': `${file[0]}; charset=utf-8` });
+      return void res.end(file[1]);
     }
     if (url.pathname === '/events') return ticks(res, url, req.headers['last-event-id']);
     res.writeHead(204).end();

@@ -88,6 +88,21 @@ function join(tab: FakeTab) {
   return { link, data, attempt, controller, role: () => roles.at(-1) };
 }
 
+/** Tab A leads, B follows, events 1..`count` delivered; then A is frozen (it runs nothing, its socket buffers). */
+async function freezeLeader(count: number) {
+  const tabA = browser.tab();
+  const a = join(tabA);
+  await vi.advanceTimersByTimeAsync(1);
+  const b = join(browser.tab());
+  await vi.advanceTimersByTimeAsync(1);
+  server.send(...Array.from({ length: count }, (_, i) => i + 1));
+  await vi.advanceTimersByTimeAsync(1);
+  tabA.frozen = true;
+  const socketA = server.connections[0]!;
+  socketA.frozen = true;
+  return { tabA, a, b, socketA, frozenAt: Date.now() };
+}
+
 const numbers = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
 
 test('the first tab leads and connects; the next follows and gets the events without connecting', async () => {
@@ -123,18 +138,7 @@ test('when the leader leaves, a follower leads inside its attempt at once, resum
 });
 
 test('a silent leader is replaced after takeoverAfter, not before; woken, its stale events are fenced and it follows with no duplicate', async () => {
-  const tabA = browser.tab();
-  const a = join(tabA);
-  await vi.advanceTimersByTimeAsync(1);
-  const b = join(browser.tab());
-  await vi.advanceTimersByTimeAsync(1);
-  server.send(1, 2, 3);
-  await vi.advanceTimersByTimeAsync(1);
-  // Frozen: the tab runs nothing, its socket buffers.
-  tabA.frozen = true;
-  const socketA = server.connections[0]!;
-  socketA.frozen = true;
-  const frozenAt = Date.now();
+  const { tabA, a, b, socketA, frozenAt } = await freezeLeader(3);
   await vi.advanceTimersByTimeAsync(timing.takeoverAfter - 1);
   expect(b.role()).toBe('follower');
   // Patience: takeoverAfter + random (0.5) × pingInterval, checked once per ping.
@@ -159,16 +163,7 @@ test('a silent leader is replaced after takeoverAfter, not before; woken, its st
 });
 
 test('a woken leader that hears the new leader first steps down before its buffered events, with no duplicate', async () => {
-  const tabA = browser.tab();
-  const a = join(tabA);
-  await vi.advanceTimersByTimeAsync(1);
-  const b = join(browser.tab());
-  await vi.advanceTimersByTimeAsync(1);
-  server.send(1);
-  await vi.advanceTimersByTimeAsync(1);
-  tabA.frozen = true;
-  const socketA = server.connections[0]!;
-  socketA.frozen = true;
+  const { tabA, a, b, socketA } = await freezeLeader(1);
   await vi.advanceTimersByTimeAsync(timing.takeoverAfter + 3 * timing.pingInterval);
   expect(b.role()).toBe('leader');
   server.send(2, 3);
