@@ -36,6 +36,19 @@ export default [
       plugins: [terser({ ecma: 2020, compress: { passes: 2 } })],
     },
   },
+  // sse-kit/share for a <script> tag (the dashboard, CDN users): it imports only types from the
+  // core, so the file stands alone beside sse-kit.min.js and adds the `SSEKitShare` global.
+  {
+    input: 'src/share/index.ts',
+    plugins,
+    output: {
+      file: 'dist/sse-kit-share.min.js',
+      format: 'iife',
+      name: 'SSEKitShare',
+      sourcemap: true,
+      plugins: [terser({ ecma: 2020, compress: { passes: 2 } })],
+    },
+  },
   {
     input: core,
     plugins: [dts()],

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { type ChromiumSession, launchChromium } from '../helpers/chromium.js';
+import { type ChromiumSession, launchChromium, startExpressServer } from '../helpers/chromium.js';
 import { startServer, sseHead, type TestServer } from '../helpers/http-server.js';
 
 const dist = (file: string) => fileURLToPath(new URL(`../../dist/${file}`, import.meta.url));
@@ -327,4 +327,37 @@ test('useEventStream with share: two React tabs, one upstream connection, every 
   }
   expect(opened(stream)).toHaveLength(1);
   for (const page of pages) expect(flaws(await ticks(page))).toEqual({ gaps: 0, duplicates: 0 });
+});
+
+test('the dashboard (npm start): more tabs add no connection on the server; one tab leads, closing it hands over', async () => {
+  const express = await startExpressServer({ METRICS_MS: '100' });
+  try {
+    const context = await newContext();
+    type Dashboard = { dashboard: { metrics: { received: number; missing: number; duplicates: number }; connection: { role: string } } };
+    const dashboard = (page: Page) => page.evaluate(() => (window as unknown as Dashboard).dashboard);
+    const users = async (page: Page) => Number(await page.textContent('#users'));
+    const open = async () => {
+      const page = await context.newPage();
+      await page.goto(`${express.url}/`);
+      await page.waitForFunction(() => (window as unknown as Dashboard).dashboard?.metrics.received >= 3, undefined, { timeout: 10_000 });
+      return page;
+    };
+    const pages = [await open()];
+    // Wait for a sample taken after both streams of the first tab (/metrics and /events) opened.
+    await waitFor(async () => (await users(pages[0]!)) === 2);
+    pages.push(await open(), await open());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await Promise.all(pages.map(users))).toEqual([2, 2, 2]);
+    const roles = await Promise.all(pages.map(async (page) => (await dashboard(page)).connection.role));
+    expect(roles.sort()).toEqual(['follower', 'follower', 'leader']);
+    const leader = pages[roles.indexOf('leader')]!;
+    pages.splice(pages.indexOf(leader), 1);
+    await leader.close();
+    await waitFor(async () => (await Promise.all(pages.map(async (page) => (await dashboard(page)).connection.role))).includes('leader'));
+    const before = await Promise.all(pages.map(async (page) => (await dashboard(page)).metrics.received));
+    await waitFor(async () => (await Promise.all(pages.map(dashboard))).every((d, i) => d.metrics.received >= before[i]! + 5));
+    for (const page of pages) expect(await dashboard(page)).toMatchObject({ metrics: { missing: 0, duplicates: 0 } });
+  } finally {
+    await express.stop();
+  }
 });
