@@ -36,6 +36,9 @@ interface Attempt {
 /** Activity (bytes arrived) is broadcast at most this often: once per chunk would be too chatty. */
 const ACTIVITY_EVERY = 250;
 
+/** How long a leader that broadcast an end keeps the lock when its stream then closes. Milliseconds. */
+const END_LINGER = 100;
+
 /** What the link needs to know about the stream's request. */
 export interface LinkConfig {
   /** Lock and channel name. */
@@ -76,6 +79,8 @@ export class TabLink implements SharedLink {
   /** When the oldest unanswered ping was sent. */
   #unanswered: number | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
+  /** When this leader last broadcast an end. */
+  #ended = Number.NEGATIVE_INFINITY;
   #left = false;
   readonly #offPage: () => void;
 
@@ -115,8 +120,15 @@ export class TabLink implements SharedLink {
     this.#left = true;
     clearTimeout(this.#idle);
     this.#offPage();
-    this.#release();
-    this.#channel.close();
+    // Just after an end was broadcast (a POST stream closes on it), the lock would reach a
+    // follower that may not have heard the end yet, and it would send the request again.
+    const linger = END_LINGER - (this.#env.now() - this.#ended);
+    const release = () => {
+      this.#release();
+      this.#channel.close();
+    };
+    if (linger > 0) setTimeout(release, linger);
+    else release();
   }
 
   #run(connect: Connect, request: Request, sink: Sink): Promise<End> {
@@ -232,6 +244,12 @@ export class TabLink implements SharedLink {
       .then((end) => {
         if (!live()) return; // stepped down: the attempt goes on as a follower
         this.#open = undefined;
+        // The server ended the stream (or said 204: stop): every tab's stream ends the same way,
+        // and closes or reconnects by its own options, instead of each re-sending the request.
+        if (end.kind === 'end' || end.kind === 'no-content') {
+          this.#post({ t: 'end', e: this.#held?.epoch ?? 0, kind: end.kind });
+          this.#ended = this.#env.now();
+        }
         attempt.settle(end);
       })
       .catch((error: unknown) => live() && attempt.settle(Promise.reject(error)));
@@ -312,7 +330,8 @@ export class TabLink implements SharedLink {
     }
     this.#unanswered = undefined;
     const attempt = this.#attempt;
-    const sink = attempt && !attempt.done && !attempt.lead ? attempt.sink : undefined;
+    const following = attempt && !attempt.done && !attempt.lead ? attempt : undefined;
+    const sink = following?.sink;
     // Whatever the leader sends shows the stream is alive (the core's stall detection).
     sink?.activity();
     switch (message.t) {
@@ -333,6 +352,8 @@ export class TabLink implements SharedLink {
         return;
       case 'retry':
         return sink?.retry(message.ms);
+      case 'end':
+        return following?.settle({ kind: message.kind });
     }
   }
 

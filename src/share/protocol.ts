@@ -13,6 +13,7 @@ export type LeaderMessage =
   | { t: 'msg'; e: number; id: string; type: string; data: string }
   | { t: 'retry'; e: number; ms: number }
   | { t: 'act'; e: number }
+  | { t: 'end'; e: number; kind: 'end' | 'no-content' }
   | { t: 'pong'; e: number };
 
 /** Sent by a follower: a liveness check, a greeting (the leader answers with its open state), the event types it listens to. */

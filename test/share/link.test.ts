@@ -10,6 +10,8 @@ interface Connection {
   emit: (n: number) => void;
   /** A frozen tab's socket: events wait in the buffer. */
   frozen: boolean;
+  /** The server ends the response. */
+  end: () => void;
   buffer: number[];
 }
 
@@ -24,6 +26,7 @@ function fakeServer() {
         signal: request.signal,
         frozen: false,
         buffer: [],
+        end: () => resolve({ kind: 'end' }),
         emit: (n) => {
           if (connection.frozen) return void connection.buffer.push(n);
           sink.id(String(n));
@@ -211,4 +214,22 @@ test('what a replaced leader still sends (an event only its old socket got) is f
   await vi.advanceTimersByTimeAsync(1);
   expect(b.data).toEqual(['1', '2']);
   expect(c.data).toEqual(['1', '2']);
+});
+
+test('when the server ends the stream, every tab ends its attempt too, instead of each sending the request again', async () => {
+  const a = join(browser.tab());
+  await vi.advanceTimersByTimeAsync(1);
+  const b = join(browser.tab());
+  await vi.advanceTimersByTimeAsync(1);
+  server.send(1);
+  await vi.advanceTimersByTimeAsync(1);
+  server.connections[0]!.end();
+  expect(await a.attempt).toEqual({ kind: 'end' });
+  // A POST stream closes on an end, at once: B may get the lock before it hears the end, and
+  // must not send the request again.
+  a.link.leave();
+  await vi.advanceTimersByTimeAsync(500);
+  expect(await b.attempt).toEqual({ kind: 'end' });
+  expect(server.connections).toHaveLength(1);
+  expect(b.data).toEqual(['1']);
 });
