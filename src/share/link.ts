@@ -1,24 +1,10 @@
 import type { SharedLink, StreamRole } from 'sse-kit';
 import { Fence } from './fence.js';
-import type { LeaderMessage, Message, TabEnv, Timing } from './protocol.js';
-import { type IdCarrier, sendsHeader, withId } from './request-id.js';
+import { LeaderWatch } from './leader-watch.js';
+import type { Message, TabEnv, Timing } from './protocol.js';
+import { sendsHeader, withId } from './request-id.js';
+import { type End, type Group, type Request, type Sink, teeSink } from './tee.js';
 
-// Structural views of the core's AttemptRequest, Sink and AttemptEnd (internal to the core; the
-// seam passes them through as type parameters).
-interface Request extends IdCarrier {
-  signal: AbortSignal;
-}
-interface Sink {
-  open(status: number, url: string): void;
-  activity(): void;
-  id(id: string): void;
-  message(type: string, data: string): void;
-  retry(ms: number): void;
-  backpressure(): Promise<void> | undefined;
-  types(listen: (type: string) => void): void;
-  reconnecting(): boolean;
-}
-type End = { kind: 'aborted' } | { kind: string };
 type Connect = (request: Request, sink: Sink) => Promise<End>;
 
 /** One attempt the core asked for. While `lead` is set it runs the real connection; else it follows. */
@@ -32,9 +18,6 @@ interface Attempt {
   done: boolean;
   lead?: AbortController | undefined;
 }
-
-/** Activity (bytes arrived) is broadcast at most this often: once per chunk would be too chatty. */
-const ACTIVITY_EVERY = 250;
 
 /** How long a leader that broadcast an end keeps the lock when its stream then closes. Milliseconds. */
 const END_LINGER = 100;
@@ -62,6 +45,7 @@ export class TabLink implements SharedLink {
   readonly #setRole: (role: StreamRole) => void;
   readonly #channel;
   readonly #fence = new Fence();
+  readonly #watch: LeaderWatch;
   readonly #me: string;
   #attempt: Attempt | undefined;
   /** Set while this tab holds the lock: its identity (a stolen lock's late rejection must not touch a newer one) and its release. */
@@ -73,11 +57,6 @@ export class TabLink implements SharedLink {
   /** The leader's native transport subscribes to every type a follower listens to, too. */
   #listen: ((type: string) => void) | undefined;
   readonly #types = new Set<string>();
-  #activityAt = 0;
-  #ticker: ReturnType<typeof setInterval> | undefined;
-  #tickAt = 0;
-  /** When the oldest unanswered ping was sent. */
-  #unanswered: number | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
   /** When this leader last broadcast an end. */
   #ended = Number.NEGATIVE_INFINITY;
@@ -90,6 +69,7 @@ export class TabLink implements SharedLink {
     this.#setRole = setRole;
     this.#me = env.random().toString(36).slice(2);
     this.#channel = env.channel(config.name);
+    this.#watch = new LeaderWatch(config.timing, env, () => this.#post({ t: 'ping' }), () => this.#steal());
     this.#channel.onmessage = (event) => this.#receive(event.data);
     // A page about to be frozen (a background tab) or to enter the bfcache hands over at once and
     // leaves the lock's queue, instead of leaving the others to notice its silence or waiting for
@@ -119,6 +99,7 @@ export class TabLink implements SharedLink {
   leave(): void {
     this.#left = true;
     clearTimeout(this.#idle);
+    this.#watch.stop();
     this.#offPage();
     // Just after an end was broadcast (a POST stream closes on it), the lock would reach a
     // follower that may not have heard the end yet, and it would send the request again.
@@ -144,7 +125,7 @@ export class TabLink implements SharedLink {
         settle: (end) => {
           if (attempt.done) return;
           attempt.done = true;
-          if (this.#attempt === attempt) this.#tick(false);
+          if (this.#attempt === attempt) this.#watch.stop();
           resolve(end);
         },
       };
@@ -198,7 +179,7 @@ export class TabLink implements SharedLink {
     const epoch = Math.max(this.#fence.epoch + 1, this.#env.now());
     this.#fence.current(epoch);
     this.#held = { token, release, epoch };
-    this.#tick(false);
+    this.#watch.stop();
     this.#post({ t: 'lead', e: epoch });
     this.#setRole('leader');
     const attempt = this.#attempt;
@@ -240,7 +221,7 @@ export class TabLink implements SharedLink {
     const resumed = last ? withId(request, last, this.#c.param, attempt.header) : request;
     const live = () => attempt.lead === lead;
     attempt
-      .connect({ ...resumed, signal: lead.signal }, this.#tee(attempt.sink, live))
+      .connect({ ...resumed, signal: lead.signal }, teeSink(attempt.sink, live, this.#group()))
       .then((end) => {
         if (!live()) return; // stepped down: the attempt goes on as a follower
         this.#open = undefined;
@@ -255,46 +236,20 @@ export class TabLink implements SharedLink {
       .catch((error: unknown) => live() && attempt.settle(Promise.reject(error)));
   }
 
-  /** The leader's sink: every report goes to this tab's stream and to the group. */
-  #tee(sink: Sink, live: () => boolean): Sink {
-    const post = (message: LeaderMessage) => live() && this.#post(message);
-    const e = () => this.#held?.epoch ?? 0;
+  /** The leader's view of the group, for its sink (see tee.ts). */
+  #group(): Group {
     return {
-      open: (status, url) => {
-        if (!live()) return;
+      fence: this.#fence,
+      post: (message) => this.#post(message),
+      epoch: () => this.#held?.epoch ?? 0,
+      now: () => this.#env.now(),
+      opened: (status, url) => {
         this.#open = { status, url };
-        sink.open(status, url);
-        post({ t: 'open', e: e(), status, url });
       },
-      activity: () => {
-        sink.activity();
-        const now = this.#env.now();
-        if (now - this.#activityAt < ACTIVITY_EVERY) return;
-        this.#activityAt = now;
-        post({ t: 'act', e: e() });
-      },
-      id: (id) => {
-        // A leader woken from a freeze may hold events the new leader already sent: the fence drops them.
-        if (!live() || !this.#fence.id(id)) return;
-        sink.id(id);
-        post({ t: 'id', e: e(), id });
-      },
-      message: (type, data) => {
-        if (!live() || !this.#fence.message()) return;
-        sink.message(type, data);
-        post({ t: 'msg', e: e(), id: this.#fence.last, type, data });
-      },
-      retry: (ms) => {
-        sink.retry(ms);
-        post({ t: 'retry', e: e(), ms });
-      },
-      backpressure: () => sink.backpressure(),
-      types: (listen) => {
+      listen: (listen) => {
         this.#listen = listen;
-        sink.types(listen);
         for (const type of this.#types) listen(type);
       },
-      reconnecting: () => sink.reconnecting(),
     };
   }
 
@@ -303,7 +258,7 @@ export class TabLink implements SharedLink {
   #follow(attempt: Attempt): void {
     attempt.sink.types((type) => this.#post({ t: 'types', types: [type] }));
     this.#post({ t: 'hello', from: this.#me });
-    this.#tick(true);
+    this.#watch.start();
   }
 
   #receive(message: Message): void {
@@ -328,7 +283,7 @@ export class TabLink implements SharedLink {
       if (message.e <= held.epoch) return;
       this.#stepDown();
     }
-    this.#unanswered = undefined;
+    this.#watch.heard();
     const attempt = this.#attempt;
     const following = attempt && !attempt.done && !attempt.lead ? attempt : undefined;
     const sink = following?.sink;
@@ -357,31 +312,7 @@ export class TabLink implements SharedLink {
     }
   }
 
-  /**
-   * While following: ping the leader, which answers from its message handler. Unanswered for
-   * `takeoverAfter` (plus a per-tab jitter, so one follower goes first) → steal the lock. A tick
-   * that comes late means this tab was frozen or throttled itself: the leader gets a fresh chance.
-   */
-  #tick(on: boolean): void {
-    clearInterval(this.#ticker);
-    this.#ticker = undefined;
-    this.#unanswered = undefined;
-    if (!on) return;
-    const { pingInterval, takeoverAfter } = this.#c.timing;
-    const patience = takeoverAfter + this.#env.random() * pingInterval;
-    this.#tickAt = this.#env.now();
-    this.#ticker = setInterval(() => {
-      const now = this.#env.now();
-      const late = now - this.#tickAt > 2 * pingInterval + 1000;
-      this.#tickAt = now;
-      if (late || this.#unanswered === undefined) this.#unanswered = now;
-      else if (now - this.#unanswered >= patience) return this.#steal();
-      this.#post({ t: 'ping' });
-    }, pingInterval);
-  }
-
   #steal(): void {
-    this.#tick(false);
     this.#waiting?.abort();
     this.#waiting = undefined;
     this.#request({ steal: true }, undefined);
