@@ -10,6 +10,8 @@ export class Fence {
   #recent = new Set<string>();
   /** After a repeated id, the events that follow it (up to the next new id) repeat too. */
   #skipping = false;
+  /** A new leader began: its first id, if it is the last one again, is a replay, not a batch. */
+  #changed = false;
   /** The newest id accepted: where a new leader resumes. */
   last = '';
 
@@ -25,6 +27,7 @@ export class Fence {
     if (epoch > this.#epoch) {
       this.#epoch = epoch;
       this.#skipping = false;
+      this.#changed = true;
     }
     return true;
   }
@@ -32,11 +35,14 @@ export class Fence {
   /**
    * Whether an event's `id` field is new here (then it is recorded as the last id). An id seen
    * recently starts a replay: it and the events up to the next new id are repeats. The last id
-   * again is a repeat during a replay, else the server gave several events one id. An empty id
-   * (the server reset it) is always new: it cannot be told apart from another reset.
+   * again is a repeat during a replay or as a new leader's first id (it resumed from an older id
+   * than this tab has), else the server gave several events one id. An empty id (the server reset
+   * it) is always new: it cannot be told apart from another reset.
    */
   id(id: string): boolean {
-    if (id !== '' && this.#recent.has(id) && (id !== this.last || this.#skipping)) {
+    const changed = this.#changed;
+    this.#changed = false;
+    if (id !== '' && this.#recent.has(id) && (id !== this.last || this.#skipping || changed)) {
       this.#skipping = true;
       return false;
     }

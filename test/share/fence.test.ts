@@ -65,3 +65,13 @@ test('the window forgets the oldest ids beyond its size', () => {
   expect(fence.id('1')).toBe(true); // forgotten: taken as new
   expect(fence.id('3')).toBe(false);
 });
+
+test('a new leader that resumed one id behind this tab repeats the last id: a replay, not a batch', () => {
+  const fence = new Fence();
+  fence.current(1);
+  expect(deliver(fence, [['1', 'a'], ['2', 'b']])).toEqual(['a', 'b']);
+  fence.current(2);
+  expect(deliver(fence, [['2', 'b'], ['3', 'c']])).toEqual(['c']);
+  // Without a leader change, the same id on the next event is the server's batch.
+  expect(deliver(fence, [['3', 'c2']])).toEqual(['c2']);
+});
