@@ -139,13 +139,15 @@ async function moreTicks(pages: Page[], count: number): Promise<void> {
   );
 }
 
-/** Gaps and duplicates in a tab's ids: each must be the previous one plus one. */
+/** Gaps and duplicates in a tab's ids: each must be the previous one plus one (what is around each goes to the log). */
 function flaws(ids: number[]): { gaps: number; duplicates: number } {
   let gaps = 0;
   let duplicates = 0;
   for (let i = 1; i < ids.length; i++) {
+    if (ids[i] === ids[i - 1]! + 1) continue;
     if (ids[i]! <= ids[i - 1]!) duplicates++;
-    else if (ids[i] !== ids[i - 1]! + 1) gaps++;
+    else gaps++;
+    console.info(`[share] flaw at ${i}: ${ids.slice(Math.max(0, i - 3), i + 3).join(' ')}`);
   }
   return { gaps, duplicates };
 }
