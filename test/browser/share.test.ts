@@ -104,6 +104,7 @@ interface ShareWindow {
     log: Log;
     start(url: string, options?: object, transport?: string): void;
     role(): string | undefined;
+    state(): string | undefined;
     close(): void;
     block(ms: number): void;
   };
@@ -180,6 +181,13 @@ test('3 and then 10 tabs hold one upstream connection; every tab gets every tick
   console.info(`[share] upstream connections for 1, 3 and 10 tabs: ${counts.join(', ')}`);
   expect(counts).toEqual([1, 1, 1]);
   for (const page of pages) expect(flaws((await logOf(page)).ids)).toEqual({ gaps: 0, duplicates: 0 });
+  // Closing a follower's stream closes nothing else: the leader keeps its one connection.
+  const follower = pages[(await rolesOf(pages)).indexOf('follower')]!;
+  await follower.evaluate(() => (window as unknown as ShareWindow).shareTest.close());
+  const rest = pages.filter((page) => page !== follower);
+  await moreTicks(rest, 5);
+  expect(await follower.evaluate(() => (window as unknown as ShareWindow).shareTest.state())).toBe('closed');
+  expect([live(stream), opened(stream).length]).toEqual([1, 1]);
 });
 
 for (const transport of ['auto', 'fetch'] as const) {
