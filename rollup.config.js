@@ -12,7 +12,7 @@ const plugins = [nodeResolve(), esbuild({ target: 'es2022' })];
  * EventStream class, one set of error classes); optional peers stay external too.
  * Add an entry here, in package.json `exports`, and in scripts/size.mjs.
  */
-const entries = { react: 'src/react/index.ts', vue: 'src/vue/index.ts', testing: 'src/testing/index.ts', server: 'src/server/index.ts' };
+const entries = { react: 'src/react/index.ts', vue: 'src/vue/index.ts', testing: 'src/testing/index.ts', server: 'src/server/index.ts', share: 'src/share/index.ts' };
 const external = (id) => id === 'sse-kit' || /^(react|react-dom|vue|ioredis|redis)(\/|$)/.test(id) || id.startsWith('node:');
 
 const core = 'src/index.ts';
@@ -32,6 +32,19 @@ export default [
       file: 'dist/sse-kit.min.js',
       format: 'iife',
       name: 'SSEKit',
+      sourcemap: true,
+      plugins: [terser({ ecma: 2020, compress: { passes: 2 } })],
+    },
+  },
+  // sse-kit/share for a <script> tag (the dashboard, CDN users): it imports only types from the
+  // core, so the file stands alone beside sse-kit.min.js and adds the `SSEKitShare` global.
+  {
+    input: 'src/share/index.ts',
+    plugins,
+    output: {
+      file: 'dist/sse-kit-share.min.js',
+      format: 'iife',
+      name: 'SSEKitShare',
       sourcemap: true,
       plugins: [terser({ ecma: 2020, compress: { passes: 2 } })],
     },

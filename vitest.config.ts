@@ -31,6 +31,7 @@ export default defineConfig({
       { extends: true, test: { name: 'testing', include: ['test/testing/**/*.test.ts', 'examples/testing-app/**/*.test.ts'] } },
       suite('hub'),
       suite('redis', 'node', 60_000),
+      suite('share'),
     ],
     hookTimeout: 60_000,
     // No .only / .skip in committed tests.

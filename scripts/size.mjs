@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 export const BUDGETS = { core: 9600, cdn: 11900 };
 
 /** Subpath entries (`sse-kit/<name>`, built to dist/<name>.js): name → budget. */
-export const SUBPATHS = { react: 2350, vue: 2500, testing: 3950, server: 4250 };
+export const SUBPATHS = { react: 2350, vue: 2500, testing: 3950, server: 4250, share: 3300 };
 Object.assign(BUDGETS, SUBPATHS);
 const EXTERNAL = ['sse-kit', 'react', 'react-dom', 'vue', 'ioredis', 'redis', 'node:*'];
 

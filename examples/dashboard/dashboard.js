@@ -19,6 +19,8 @@
   const metrics = { points: [], lastSeen: undefined, missing: 0, duplicates: 0, received: 0 };
   const connection = { transport: 'auto', reconnects: 0, retries: [], segments: [] };
   let metricStream;
+  // sse-kit/share: the tabs of this dashboard hold one connection per stream, not one per tab.
+  const share = () => window.SSEKitShare?.shareAcrossTabs();
 
   // ---- /metrics: chart, resume integrity, connection state --------------------------------------
 
@@ -32,6 +34,10 @@
     self.stream = SSEKit.createEventStream('/metrics', {
       transport: connection.transport,
       lastEventId: resumeFrom,
+      share: share(),
+      onRoleChange(role) {
+        if (current()) renderRole(role);
+      },
       retry: { initialDelay: 500, maxDelay: 8000 },
       onOpen() {
         if (!current()) return;
@@ -56,6 +62,7 @@
     metricStream = self.stream;
     metricStream.on('metric', onMetric);
     setState(metricStream.state);
+    renderRole(metricStream.role);
     $('transport').textContent = metricStream.transport === 'native' ? 'native EventSource' : 'fetch';
   }
 
@@ -92,6 +99,10 @@
   }
 
   // ---- rendering ---------------------------------------------------------------------------------
+
+  function renderRole(role) {
+    $('role').textContent = role === 'follower' ? 'follower (another tab connects)' : role;
+  }
 
   function renderMetrics(latest, id) {
     $('rps').textContent = number.format(latest.rps);
@@ -224,7 +235,7 @@
   // ---- /events + POST /messages: the broadcast --------------------------------------------------
 
   const sent = new Set();
-  const messageStream = SSEKit.createEventStream('/events', { retry: { initialDelay: 500, maxDelay: 8000 } });
+  const messageStream = SSEKit.createEventStream('/events', { retry: { initialDelay: 500, maxDelay: 8000 }, share: share() });
   messageStream.on('message', (message, event) => {
     const list = $('messages');
     list.querySelector('.empty')?.remove();
@@ -353,7 +364,7 @@
       return { ...metrics, points: metrics.points.length, lastEventId: metricStream.lastEventId };
     },
     get connection() {
-      return { ...connection, state: metricStream.state, transport: metricStream.transport };
+      return { ...connection, state: metricStream.state, transport: metricStream.transport, role: metricStream.role };
     },
   };
 })();
