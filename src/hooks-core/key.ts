@@ -28,6 +28,8 @@ export function connectionKey(url: string | URL, options: SharedStreamOptions, p
     options.transport ?? HOOK_TRANSPORT,
     options.credentials ?? 'same-origin',
     seen(decode ?? 'json', typeof decode !== 'function'),
+    // A shared (across tabs) and an unshared stream of one URL are different connections.
+    options.share ? 'share' : 'solo',
   ];
   if (options.key !== undefined) parts.push(`key:${options.key}`);
   else if (opaque) parts.push(`private:${privateId}`);

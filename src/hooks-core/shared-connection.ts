@@ -151,6 +151,7 @@ export class SharedConnection {
       onOpen: (info) => live() && each((o) => o.onOpen, info),
       onRetry: (info) => live() && each((o) => o.onRetry, info),
       onClose: (info) => live() && each((o) => o.onClose, info),
+      onRoleChange: (role) => live() && each((o) => o.onRoleChange, role),
       onError: (error) => {
         if (!live()) return;
         this.error = error;
