@@ -25,9 +25,9 @@ export function redact(url: string): string {
  */
 export class SSEKitError extends Error {
   /** Stable machine-readable code. */
-  readonly code: ErrorCode;
+  declare readonly code: ErrorCode;
   /** The stream URL the failure belongs to. */
-  readonly url: string;
+  declare readonly url: string;
   constructor(code: ErrorCode, message: string, url: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'SSEKitError';
@@ -42,12 +42,12 @@ export class SSEKitError extends Error {
  * 5xx; `retryAfter` holds the server's `Retry-After` in milliseconds when it sent one.
  */
 export class HttpStatusError extends SSEKitError {
-  readonly status: number;
-  readonly retryable: boolean;
+  declare readonly status: number;
+  declare readonly retryable: boolean;
   /** The first 512 characters of the response body, for logs. */
-  readonly body: string;
+  declare readonly body: string;
   /** `Retry-After` converted to milliseconds, if present and valid. */
-  readonly retryAfter: number | undefined;
+  declare readonly retryAfter: number | undefined;
   constructor(url: string, status: number, body: string, retryAfter?: number, cause?: unknown) {
     super('HTTP_STATUS', `HTTP ${status} from ${redact(url)}${body ? `: ${body.slice(0, 120)}` : ''}`, url, cause);
     this.name = 'HttpStatusError';
@@ -60,7 +60,7 @@ export class HttpStatusError extends SSEKitError {
 
 /** A 2xx response whose `Content-Type` is not `text/event-stream` (an HTML error page, JSON...). */
 export class ContentTypeError extends SSEKitError {
-  readonly contentType: string;
+  declare readonly contentType: string;
   constructor(url: string, contentType: string) {
     super('CONTENT_TYPE', `Expected text/event-stream from ${redact(url)}, got "${contentType}"`, url);
     this.name = 'ContentTypeError';
@@ -78,8 +78,8 @@ export class NetworkError extends SSEKitError {
 
 /** No response headers within `connectTimeout`, or no bytes for `heartbeatTimeout` milliseconds. */
 export class TimeoutError extends SSEKitError {
-  readonly phase: 'connect' | 'heartbeat';
-  readonly timeout: number;
+  declare readonly phase: 'connect' | 'heartbeat';
+  declare readonly timeout: number;
   constructor(url: string, phase: 'connect' | 'heartbeat', timeout: number) {
     super('TIMEOUT', `No ${phase === 'connect' ? 'response' : 'data'} from ${redact(url)} for ${timeout} ms`, url);
     this.name = 'TimeoutError';
@@ -100,9 +100,9 @@ export interface RawEvent {
 
 /** An event could not be decoded or failed its schema; the event is skipped, the stream goes on. */
 export class DecodeError extends SSEKitError {
-  readonly event: RawEvent;
+  declare readonly event: RawEvent;
   /** Schema issues, when a schema rejected the event. */
-  readonly issues: readonly unknown[] | undefined;
+  declare readonly issues: readonly unknown[] | undefined;
   constructor(url: string, event: RawEvent, cause?: unknown, issues?: readonly unknown[]) {
     super('DECODE', `Could not decode "${event.type}" event${event.id ? ` ${event.id}` : ''} from ${redact(url)}`, url, cause);
     this.name = 'DecodeError';
@@ -113,7 +113,7 @@ export class DecodeError extends SSEKitError {
 
 /** An event grew past `maxEventSize`: the stream closes rather than buffer it (memory stays bounded). */
 export class EventTooLargeError extends SSEKitError {
-  readonly limit: number;
+  declare readonly limit: number;
   constructor(url: string, limit: number) {
     super('EVENT_TOO_LARGE', `An event from ${redact(url)} exceeded maxEventSize (${limit}); the stream was closed`, url);
     this.name = 'EventTooLargeError';
@@ -128,9 +128,9 @@ export class EventTooLargeError extends SSEKitError {
  */
 export class HandlerError extends SSEKitError {
   /** The event the listener was handling; undefined for a callback. */
-  readonly event: RawEvent | undefined;
+  declare readonly event: RawEvent | undefined;
   /** The option that threw (`onOpen`, `storage.get`, `retry.shouldRetry`…); undefined for a listener. */
-  readonly callback: string | undefined;
+  declare readonly callback: string | undefined;
   constructor(url: string, cause: unknown, event?: RawEvent, callback?: string) {
     super('HANDLER', `${event ? `A listener for "${event.type}"` : callback} threw`, url, cause);
     this.name = 'HandlerError';
@@ -141,7 +141,7 @@ export class HandlerError extends SSEKitError {
 
 /** `retry.maxAttempts` reconnection attempts in a row failed; the last failure is the `cause`. */
 export class RetryExhaustedError extends SSEKitError {
-  readonly attempts: number;
+  declare readonly attempts: number;
   constructor(url: string, attempts: number, cause: unknown) {
     super('RETRY_EXHAUSTED', `Gave up on ${redact(url)} after ${attempts} reconnection attempts`, url, cause);
     this.name = 'RetryExhaustedError';

