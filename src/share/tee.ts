@@ -1,25 +1,16 @@
+import type { Sink } from '../transports/transport.js';
 import type { Fence } from './fence.js';
 import type { LeaderMessage } from './protocol.js';
 import type { IdCarrier } from './request-id.js';
 
-// Structural views of the core's AttemptRequest, Sink and AttemptEnd (internal to the core; the
-// seam passes them through as type parameters).
+// The core's Sink, imported as a type (erased from the bundle). Request and End are narrower
+// structural views of AttemptRequest and AttemptEnd: the parts the link reads or makes itself.
+
+export type { Sink };
 
 /** The parts of an attempt's request the link reads or rewrites. */
 export interface Request extends IdCarrier {
   signal: AbortSignal;
-}
-
-/** How a transport reports one attempt (the core's `Sink`). */
-export interface Sink {
-  open(status: number, url: string): void;
-  activity(): void;
-  id(id: string): void;
-  message(type: string, data: string): void;
-  retry(ms: number): void;
-  backpressure(): Promise<void> | undefined;
-  types(listen: (type: string) => void): void;
-  reconnecting(): boolean;
 }
 
 /** How an attempt ended (the core's `AttemptEnd`; the link makes only these kinds itself). */
