@@ -3,7 +3,7 @@ import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
 import esbuild from 'rollup-plugin-esbuild';
 
-// eventsource-parser is bundled in: the published package has no runtime dependencies.
+// No runtime dependencies: the SSE parser is our own (src/parser.ts).
 const plugins = [nodeResolve(), esbuild({ target: 'es2022' })];
 
 /**

@@ -1,6 +1,6 @@
-import { createParser } from 'eventsource-parser';
 import { ContentTypeError, EventTooLargeError, HttpStatusError, NetworkError } from '../errors.js';
 import { timer as setTimer } from '../env.js';
+import { createParser } from '../parser.js';
 import { parseRetryAfter } from '../retry-policy.js';
 import type { AttemptEnd, AttemptRequest, Sink, Transport } from './transport.js';
 
@@ -49,22 +49,10 @@ async function connect(req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
 async function read(body: ReadableStream<Uint8Array>, req: AttemptRequest, sink: Sink): Promise<AttemptEnd> {
   const { signal, maxEventSize } = req;
   let tooLarge: EventTooLargeError | undefined;
-  const parser = createParser({
-    onEvent: (event) => {
-      // maxBufferSize bounds only a line still being buffered: a whole event that arrives in one
-      // read would pass. Checking the data too makes the limit independent of TCP chunking.
-      if (event.data.length > maxEventSize) tooLarge ??= new EventTooLargeError(req.url, maxEventSize);
-      if (!tooLarge) sink.message(event.event ?? 'message', event.data);
-    },
-    onId: sink.id,
-    onRetry: sink.retry,
-    // The buffer holds a whole line: room for the field name, `: ` and a CR besides the data.
-    maxBufferSize: maxEventSize + 16,
-    // Unknown fields and a bad `retry:` are ignored per spec. An oversized event ends the stream:
-    // the parser cannot tell where the event ends, so skipping it could silently drop the next ones.
-    onError: (error) => {
-      if (error.type === 'max-buffer-size-exceeded') tooLarge = new EventTooLargeError(req.url, maxEventSize);
-    },
+  // An oversized event ends the stream: where it ends is unknown, so skipping it could silently
+  // drop the next ones. The limit holds however the bytes are chunked.
+  const feed = createParser(sink, maxEventSize, () => {
+    tooLarge = new EventTooLargeError(req.url, maxEventSize);
   });
   // ignoreBOM: the parser strips the one leading BOM the spec allows; the decoder must not strip another.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -81,11 +69,11 @@ async function read(body: ReadableStream<Uint8Array>, req: AttemptRequest, sink:
       if (done) {
         // Spec: "If the file ends in the middle of an event, before the final empty line, the
         // incomplete event is not dispatched." LLM servers sometimes omit that blank line: opt-in flush.
-        if (req.flushIncompleteEvent) parser.feed(`${decoder.decode()}\n\n`);
+        if (req.flushIncompleteEvent) feed(`${decoder.decode()}\n\n`);
         return { kind: 'end' };
       }
       sink.activity();
-      parser.feed(decoder.decode(value, { stream: true }));
+      feed(decoder.decode(value, { stream: true }));
     }
     cancel();
     return { kind: 'error', error: tooLarge };
