@@ -177,15 +177,17 @@ export class EventStream<E extends object = EventMap> {
     }
     if (!this.#any.size && !this.#iterators.size) return;
     const event = { type: raw.type, data: value, id: raw.id } as StreamEvent<E>;
-    for (const listener of this.#any) {
-      if ((connection.state as StreamState) === 'closed') return;
-      try {
-        listener(event);
-      } catch (cause) {
-        connection.report(new HandlerError(this.#url, cause, raw));
+    if (this.#any.size) {
+      for (const listener of this.#any) {
+        if ((connection.state as StreamState) === 'closed') return;
+        try {
+          listener(event);
+        } catch (cause) {
+          connection.report(new HandlerError(this.#url, cause, raw));
+        }
       }
     }
-    this.#iterators.push(event);
+    if (this.#iterators.size) this.#iterators.push(event);
   }
 
   #closedReason(): unknown {

@@ -79,8 +79,9 @@ export class Iterators {
       if (!value) return undefined;
       items[queue.head++] = undefined; // the consumer may hold it; the queue must not
       // Emptied once drained, and compacted for a consumer that keeps up but never drains it.
-      if (queue.head === items.length || queue.head >= HIGH_WATER) {
-        items.splice(0, queue.head);
+      if (queue.head === items.length) items.length = queue.head = 0;
+      else if (queue.head === HIGH_WATER) {
+        items.splice(0, HIGH_WATER);
         queue.head = 0;
       }
       if (this.#relief && items.length - queue.head < HIGH_WATER / 2) this.#relieve();
