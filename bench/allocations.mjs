@@ -190,8 +190,10 @@ async function main() {
       `section. Each column is a fresh \`node\` process: 3 warm-up streams of ${n2.toLocaleString('en')} events, then ` +
       `\`HeapProfiler.startSampling\` (samplingInterval 1 byte, includeObjectsCollectedByMinorGC/MajorGC) around a stream of ` +
       `${n1.toLocaleString('en')} and one of ${n2.toLocaleString('en')} events; per event = difference ÷ ${(n2 - n1).toLocaleString('en')}, ` +
-      'so what a stream allocates once cancels out. A site is the allocating JavaScript function (builtins such as JSON.parse or ' +
-      'TextDecoder count at their JS caller); when it is Node\'s own code, `←` names the first caller outside Node. ' +
+      'so what a stream allocates once cancels out. A site is the allocating JavaScript function at its first line (builtins such ' +
+      'as JSON.parse or TextDecoder count at their JS caller; a function the optimising compiler inlined counts at the function it ' +
+      'was inlined into, so the totals are exact but the split between a function and its callees can move between runs); when ' +
+      'it is Node\'s own code, `←` names the first caller outside Node. ' +
       'Objects escape-analysed away by the optimising compiler are not allocations and do not show. ' +
       `Method check: ${checks.join('; ')}.`,
   );
