@@ -416,7 +416,8 @@ if (sections.has('browser')) {
       'Page and streams from the same local server (same origin, HTTP/1.1). Every client runs in the page, bundled with esbuild ' +
         '(bench/lib/browser-entry.mjs); a fresh page per (round, client); a warm-up run of 1/10 the size, then ' +
         `${repeat} timed run(s) of which the fastest counts. ` +
-        "Shorter streams than in Node, because Chromium's own EventSource delivers only some 30k events/s.",
+        "Shorter streams than in Node, because Chromium's own EventSource delivers only some 45k events/s; long enough that a " +
+        'fetch client takes ~70 ms per run on small events (at 30k events, ~20 ms, a round\'s ratio swung by ±40%).',
     );
     throughputTables(`${info.chromium.split(' (')[0]}, median of ${browserRounds} round(s)`, results, clients, browserSizes);
     summarize('Chromium', results, 'sse-kit fetch', BARE);
