@@ -2,8 +2,8 @@
 // throughput in Node and headless Chromium, chunking stress, reconnect latency, memory, bundle size.
 // Prints markdown tables and writes them to bench/results.md (or --out=FILE).
 //
-//   npm run bench                      full run (~10 min on 2 cores), writes bench/results.md
-//   npm run bench -- --quick           smoke check (< 1 min), writes to the temp dir unless --out is given
+//   npm run bench                      full run (~9 min on 2 cores), writes bench/results.md
+//   npm run bench -- --quick           smoke check (~1 min; npm test runs it), writes to the temp dir unless --out is given
 //   npm run bench -- --only=node,size  sections: size, node, hotpath, chunks, reconnect, memory, allocations, browser
 //   npm run bench -- --rounds=3        rounds per throughput section
 import { execFileSync, spawnSync } from 'node:child_process';
