@@ -3,6 +3,10 @@
 //
 //   node bench/event-source-class.mjs [--n=200000] [--rounds=3] [--seconds=2] [--src=DIR]
 //
+// `npm run bench` measures the same throughput ratio over rounds in Node and Chromium (client
+// "sse-kit EventSource class", key ratio "÷ sse-kit fetch"); this script remains for the starvation
+// check and for comparing against an older src/.
+//
 // --src: another checkout's src/ (e.g. `git archive <commit> src | tar -x -C /tmp/old`) to measure
 // an older class the same way.
 // Bundles the current src/ with esbuild (no build step needed), serves from a child process so the

@@ -12,6 +12,9 @@ const steps = [
     'npx',
     ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-output/vitest.json', ...process.argv.slice(2)],
   ],
+  // Every bench section once on tiny streams (~1 min): fails on a wrong event count or checksum, a
+  // crash or a missing Chromium, never on a ratio (timings on a shared CI box mean nothing).
+  ['bench smoke', 'node', ['bench/run.mjs', '--quick']],
   ['size budget', 'node', ['scripts/size.mjs', '--check']],
 ];
 

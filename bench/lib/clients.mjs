@@ -28,6 +28,8 @@ export const CLIENTS = [
   { name: 'sse-kit native', env: ['browser'] },
   { name: 'sse-kit fetch', env: ['node', 'browser'] },
   { name: 'sse-kit fetch, for await', env: ['node'] },
+  // sse-kit's spec-compatible class (built on the fetch transport), used like the other EventSources.
+  { name: 'sse-kit EventSource class', env: ['node', 'browser'] },
   { name: 'eventsource 4.1.1', env: ['node', 'browser'] },
   { name: '@microsoft/fetch-event-source 2.0.1', env: ['node', 'browser'] },
   { name: 'eventsource-client 1.2.0', env: ['node', 'browser'] },
@@ -92,7 +94,7 @@ export function open(name, url, { type, decode, onData, onFail, reconnect = fals
   // Without a `fetch` option each library uses its own default (the global fetch).
   const withFetch = fetch ? { fetch } : {};
   if (name === 'bare fetch + eventsource-parser') return openBare(url, type, decode, onData, onFail, fetch ?? globalThis.fetch);
-  if (name.startsWith('sse-kit')) {
+  if (name.startsWith('sse-kit') && name !== 'sse-kit EventSource class') {
     const native = name === 'sse-kit native';
     const iterate = name.endsWith('for await');
     const stream = sseKit.createEventStream(url, {
@@ -117,8 +119,8 @@ export function open(name, url, { type, decode, onData, onFail, reconnect = fals
     }
     return () => stream.close();
   }
-  if (name === 'EventSource (browser built-in)' || name === 'eventsource 4.1.1') {
-    const ES = name === 'eventsource 4.1.1' ? EventSourcePolyfill : globalThis.EventSource;
+  if (name === 'EventSource (browser built-in)' || name === 'eventsource 4.1.1' || name === 'sse-kit EventSource class') {
+    const ES = { 'eventsource 4.1.1': EventSourcePolyfill, 'sse-kit EventSource class': sseKit.EventSource }[name] ?? globalThis.EventSource;
     const toValue = parse(decode);
     const es = new ES(url, withFetch);
     es.addEventListener(type, (event) => onData(toValue(event.data)));

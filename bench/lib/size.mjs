@@ -1,9 +1,29 @@
 // What each client costs a browser app: the same tiny app bundled the same way for every client
-// (esbuild --bundle --minify, format esm, reusing scripts/size.mjs), min+gzip -9 and brotli -q 11.
+// (esbuild --bundle --minify, format esm, platform browser; compression from scripts/size.mjs), min+gzip -9 and brotli -q 11.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, compressed } from '../../scripts/size.mjs';
+import { build } from 'esbuild';
+import { compressed } from '../../scripts/size.mjs';
+
+/**
+ * The app minified as a browser app bundler would: platform 'browser', so packages without an
+ * `exports` map resolve through `module`/`main` (scripts/size.mjs bundles with platform 'neutral',
+ * which resolves none of those: @microsoft/fetch-event-source has only `main` and `module`).
+ */
+async function bundle(entry) {
+  const result = await build({
+    platform: 'browser',
+    stdin: { contents: entry, resolveDir: process.cwd(), loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
 
 /** [label, app source]. The app keeps the import alive through a global so nothing is tree-shaken away. */
 const APPS = [
