@@ -336,3 +336,15 @@ describe.each(BACKENDS)('%s example server', (name: BackendName) => {
     });
   }
 });
+
+describe('php example server with a failing data source', () => {
+  test('answers /events with 503 and Retry-After (retried by clients), not a 200 text/html error page', async () => {
+    const broken = await startBackend('php', { DATA_FILE: '/proc/sse-kit-no-such-dir/messages.sqlite' });
+    try {
+      const response = await fetch(`${broken.url}/events`, { headers: { accept: 'text/event-stream' } });
+      expect([response.status, response.headers.get('retry-after')]).toEqual([503, '1']);
+    } finally {
+      await broken.stop();
+    }
+  });
+});

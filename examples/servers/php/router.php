@@ -13,10 +13,13 @@ define('POLL_MS', env_int('POLL_MS', 100));
 function db(): SQLite3
 {
     $db = new SQLite3(DATA_FILE);
+    // A failed query throws (to route()'s handler: 503) instead of returning false.
+    $db->enableExceptions(true);
     // Several workers read and write at once: WAL lets readers run during a write, and a writer
-    // waits for the lock instead of failing.
+    // waits for the lock instead of failing. WAL is a property of the file: set it once, since
+    // switching needs the database to itself (every request asking for it contended under load).
     $db->busyTimeout(5000);
-    $db->exec('PRAGMA journal_mode = WAL');
+    if ($db->querySingle('PRAGMA journal_mode') !== 'wal') $db->exec('PRAGMA journal_mode = WAL');
     $db->exec('CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)');
     return $db;
 }

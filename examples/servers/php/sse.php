@@ -167,6 +167,17 @@ function serve_chat(): void
  */
 function route(array $routes): void
 {
+    // An uncaught error before the stream starts (e.g. SQLite busy under load) would otherwise
+    // answer 200 with PHP's default text/html (display_errors=stderr keeps the status at 200),
+    // which a client must treat as fatal. 503 + Retry-After says "try again".
+    set_exception_handler(function (Throwable $error): void {
+        file_put_contents('php://stderr', "sse-kit php example: $error\n");
+        if (headers_sent()) return;
+        http_response_code(503);
+        header('Retry-After: 1');
+        header('Content-Type: text/plain; charset=utf-8');
+        echo "temporarily unavailable\n";
+    });
     send_cors_headers();
     $method = $_SERVER['REQUEST_METHOD'];
     $path = parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
