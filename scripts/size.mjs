@@ -22,10 +22,10 @@ export function compressed(code) {
 }
 
 /** Minified bundle of an app whose whole source is `entry`, resolved from the project root. */
-export async function bundle(entry, external = []) {
+export async function bundle(entry, external = [], platform = 'neutral') {
   const result = await build({
     external,
-    platform: 'neutral',
+    platform,
     stdin: { contents: entry, resolveDir: process.cwd(), loader: 'js' },
     bundle: true,
     minify: true,

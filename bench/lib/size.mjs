@@ -3,27 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { compressed } from '../../scripts/size.mjs';
+import { bundle as bundleApp, compressed } from '../../scripts/size.mjs';
 
 /**
  * The app minified as a browser app bundler would: platform 'browser', so packages without an
- * `exports` map resolve through `module`/`main` (scripts/size.mjs bundles with platform 'neutral',
- * which resolves none of those: @microsoft/fetch-event-source has only `main` and `module`).
+ * `exports` map resolve through `module`/`main` (the core's own budget check bundles with platform
+ * 'neutral', which resolves none of those: @microsoft/fetch-event-source has only `main` and `module`).
  */
-async function bundle(entry) {
-  const result = await build({
-    platform: 'browser',
-    stdin: { contents: entry, resolveDir: process.cwd(), loader: 'js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0].text;
-}
+const bundle = (entry) => bundleApp(entry, [], 'browser');
 
 /** [label, app source]. The app keeps the import alive through a global so nothing is tree-shaken away. */
 const APPS = [
