@@ -1,3 +1,4 @@
+import { Attempt } from './attempt.js';
 import { classify } from './classify.js';
 import { afterDelayOnline, isHidden, isSameOrigin } from './env.js';
 import { watchPage } from './page-lifecycle.js';
@@ -8,9 +9,8 @@ import { retryDelay } from './retry-policy.js';
 import { fetchTransport } from './transports/fetch.js';
 import { buildRequest } from './transports/request.js';
 import { selectTransport } from './transports/select.js';
-import type { AttemptEnd, Sink, Transport } from './transports/transport.js';
+import type { AttemptEnd, Transport } from './transports/transport.js';
 import type { CloseInfo, SharedLink, StreamOptions, StreamRole, StreamState } from './types.js';
-import { Watchdog } from './watchdog.js';
 
 /** What the connection needs from the stream that owns it: its consumers. */
 export interface Consumers {
@@ -27,16 +27,6 @@ export interface Consumers {
   opened(): void;
   /** The stream closed; true when a consumer (a for-await loop, an opened() promise) gets the error. */
   closed(info: CloseInfo): boolean;
-}
-
-/** One connection attempt. Once `ended`, whatever it still reports is ignored. */
-interface Attempt {
-  transport: Transport;
-  controller: AbortController;
-  watchdog: Watchdog;
-  ended: boolean;
-  /** Subscribes the native transport to an event type that gets its first listener. */
-  listen?: (type: string) => void;
 }
 
 /** Failed reconnections in a row the browser's own EventSource may make before sse-kit takes over. */
@@ -59,9 +49,10 @@ export class Connection {
   #lastEventId: string;
   #attempt: Attempt | undefined;
   #transport: Transport;
-  #serverRetry: number | undefined;
-  /** Attempts in a row that delivered no event. */
-  #retries = 0;
+  /** The server's `retry:` field, if it sent one. */
+  serverRetry: number | undefined;
+  /** Attempts in a row that delivered no event (reset by the attempt on each event). */
+  retries = 0;
   #authRetried = false;
   /** The browser refused the last response without saying why: make the next attempt with fetch. */
   #probe = false;
@@ -75,8 +66,8 @@ export class Connection {
   readonly #link: SharedLink | undefined;
 
   constructor(
-    private readonly o: Resolved,
-    private readonly consumers: Consumers,
+    readonly o: Resolved,
+    readonly consumers: Consumers,
   ) {
     this.#lastEventId = o.lastEventId ?? readStoredId(o, (error) => this.report(error));
     this.#transport = this.#preferred = selectTransport(o, this.#lastEventId !== '');
@@ -132,7 +123,7 @@ export class Connection {
 
   reconnect(): void {
     if (this.#state === 'closed' || this.#state === 'paused') return;
-    this.#retries = 0;
+    this.retries = 0;
     this.#authRetried = false;
     this.#connect();
   }
@@ -166,23 +157,14 @@ export class Connection {
   // ── transitions ────────────────────────────────────────────────────────────
 
   #connect(): void {
-    const o = this.o;
     this.#stop();
     const epoch = ++this.#epoch;
-    const attempt: Attempt = {
-      transport: (this.#transport = this.#pickTransport()),
-      controller: new AbortController(),
-      watchdog: new Watchdog(o.url, o.connectTimeout, o.heartbeatTimeout, this.consumers.paused, (error) =>
-        this.#settle(attempt, { kind: 'error', error }),
-      ),
-      ended: false,
-    };
-    this.#attempt = attempt;
+    const attempt = (this.#attempt = new Attempt(this, (this.#transport = this.#pickTransport())));
     this.#to('connecting');
     if (epoch !== this.#epoch) return; // onStateChange closed, paused or reconnected
     this.#run(attempt).then(
-      (end) => this.#settle(attempt, end),
-      (cause: unknown) => this.#settle(attempt, { kind: 'error', error: new NetworkError(o.url, 'Unexpected failure', cause) }),
+      (end) => this.settle(attempt, end),
+      (cause: unknown) => this.settle(attempt, { kind: 'error', error: new NetworkError(this.o.url, 'Unexpected failure', cause) }),
     );
   }
 
@@ -192,12 +174,11 @@ export class Connection {
     if ('kind' in request) return request;
     if (attempt.ended) return { kind: 'aborted' };
     const { transport } = attempt;
-    const sink = this.#sink(attempt);
-    return this.#link ? this.#link.connect(transport.connect, request, sink) : transport.connect(request, sink);
+    return this.#link ? this.#link.connect(transport.connect, request, attempt) : transport.connect(request, attempt);
   }
 
   /** An attempt ended (the transport returned, a timeout fired): decide once what comes next. */
-  #settle(attempt: Attempt, end: AttemptEnd): void {
+  settle(attempt: Attempt, end: AttemptEnd): void {
     if (attempt.ended || end.kind === 'aborted') return;
     this.#stop();
     const epoch = this.#epoch;
@@ -255,22 +236,22 @@ export class Connection {
     const o = this.o;
     let retry = true;
     try {
-      retry = !error || o.retry.shouldRetry?.(error, this.#retries + 1) !== false;
+      retry = !error || o.retry.shouldRetry?.(error, this.retries + 1) !== false;
     } catch (cause) {
       this.report(new HandlerError(o.url, cause, undefined, 'retry.shouldRetry'));
       retry = false;
     }
     if (!retry) return this.close({ reason: 'error', error });
-    if (++this.#retries > o.retry.maxAttempts) {
+    if (++this.retries > o.retry.maxAttempts) {
       return this.close({ reason: 'error', error: new RetryExhaustedError(o.url, o.retry.maxAttempts, error) });
     }
-    const delay = retryDelay(o.retry, this.#retries - 1, this.#serverRetry, (error as HttpStatusError | undefined)?.retryAfter);
+    const delay = retryDelay(o.retry, this.retries - 1, this.serverRetry, (error as HttpStatusError | undefined)?.retryAfter);
     const epoch = ++this.#epoch;
     this.#disarm = afterDelayOnline(delay, () => this.#connect());
     this.#to('retrying');
     // onError runs after the state change its error caused: `retrying` here, `closed` for a fatal one.
     if (error && epoch === this.#epoch) this.report(error);
-    if (epoch === this.#epoch) this.#emit('onRetry', { attempt: this.#retries, delay, error });
+    if (epoch === this.#epoch) this.#emit('onRetry', { attempt: this.retries, delay, error });
   }
 
   #pause(): void {
@@ -289,13 +270,8 @@ export class Connection {
 
   /** Ends the current attempt (if any) and cancels a pending retry. */
   #stop(): void {
-    const attempt = this.#attempt;
-    if (attempt) {
-      attempt.ended = true;
-      attempt.watchdog.stop();
-      attempt.controller.abort();
-      this.#attempt = undefined;
-    }
+    this.#attempt?.end();
+    this.#attempt = undefined;
     this.#disarm?.();
     this.#disarm = undefined;
   }
@@ -326,59 +302,41 @@ export class Connection {
     return probe || (id && idRoute(id) === 'header' && isSameOrigin(o.url)) ? fetchTransport : this.#preferred;
   }
 
-  #sink(attempt: Attempt): Sink {
-    const { o, consumers } = this;
-    return {
-      open: (status, url) => {
-        if (attempt.ended) return;
-        this.#authRetried = false;
-        attempt.watchdog.opened(attempt.transport.seesComments && !!o.heartbeatTimeout);
-        const epoch = this.#epoch;
-        this.#to('open');
-        if (epoch === this.#epoch) this.#emit('onOpen', { status, url, transport: attempt.transport.name });
-        if (epoch === this.#epoch) consumers.opened();
-      },
-      activity: () => {
-        attempt.watchdog.active = true;
-      },
-      id: (id) => {
-        if (attempt.ended) return;
-        this.#lastEventId = id;
-        if (!o.storage || !sendable(id, o.lastEventIdParam)) return;
-        try {
-          o.storage.set(o.storageKey, id);
-        } catch (cause) {
-          // Storage full or denied: resume within this page still works. Said once.
-          if (!this.#storageFailed) this.report(new HandlerError(o.url, cause, undefined, 'storage.set'));
-          this.#storageFailed = true;
-        }
-      },
-      retry: (ms) => {
-        this.#serverRetry = ms;
-      },
-      message: (type, data) => {
-        if (attempt.ended) return;
-        this.#retries = 0;
-        consumers.message(type, data, this.#lastEventId);
-      },
-      backpressure: consumers.backpressure,
-      types: (listen) => {
-        attempt.listen = listen;
-        listen('message');
-        for (const type of consumers.types()) listen(type);
-      },
-      // The browser reconnects by itself after a drop (with its own last id in the header, id-only
-      // blocks included, honouring `retry:`) up to BROWSER_RETRIES times in a row; if it keeps
-      // failing, the policy's backoff takes over, so a dead server is not hit at its fixed rate.
-      reconnecting: () => {
-        if (attempt.ended || this.#retries >= BROWSER_RETRIES || this.#retries + 1 > o.retry.maxAttempts) return false;
-        const epoch = this.#epoch;
-        this.#retries++;
-        this.#to('retrying');
-        if (epoch === this.#epoch) this.#emit('onRetry', { attempt: this.#retries, delay: undefined, error: undefined });
-        return !attempt.ended;
-      },
-    };
+  // ── what the attempt's transport reports (through Attempt, its sink) ───────────
+
+  opened(status: number, url: string): void {
+    this.#authRetried = false;
+    const epoch = this.#epoch;
+    this.#to('open');
+    if (epoch === this.#epoch) this.#emit('onOpen', { status, url, transport: this.#transport.name });
+    if (epoch === this.#epoch) this.consumers.opened();
+  }
+
+  id(id: string): void {
+    const o = this.o;
+    this.#lastEventId = id;
+    if (!o.storage || !sendable(id, o.lastEventIdParam)) return;
+    try {
+      o.storage.set(o.storageKey, id);
+    } catch (cause) {
+      // Storage full or denied: resume within this page still works. Said once.
+      if (!this.#storageFailed) this.report(new HandlerError(o.url, cause, undefined, 'storage.set'));
+      this.#storageFailed = true;
+    }
+  }
+
+  /**
+   * The browser reconnects by itself after a drop (with its own last id in the header, id-only
+   * blocks included, honouring `retry:`) up to BROWSER_RETRIES times in a row; if it keeps
+   * failing, the policy's backoff takes over, so a dead server is not hit at its fixed rate.
+   */
+  reconnecting(attempt: Attempt): boolean {
+    if (attempt.ended || this.retries >= BROWSER_RETRIES || this.retries + 1 > this.o.retry.maxAttempts) return false;
+    const epoch = this.#epoch;
+    this.retries++;
+    this.#to('retrying');
+    if (epoch === this.#epoch) this.#emit('onRetry', { attempt: this.retries, delay: undefined, error: undefined });
+    return !attempt.ended;
   }
 
   /** Calls a lifecycle callback; a throw becomes a HandlerError instead of breaking the stream. */

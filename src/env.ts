@@ -13,9 +13,13 @@ export const defaultEventSource = (): EventSourceLike | undefined => g.EventSour
 /** Listen on a global event target (window/document) if there is one; returns the remover. */
 export function listen(target: 'window' | 'document', type: string, fn: (event: Event) => void): () => void {
   const t = target === 'window' ? (typeof window === 'object' ? window : undefined) : g.document;
-  t?.addEventListener(type, fn);
-  return () => t?.removeEventListener(type, fn);
+  // Nothing to listen to (Node, workers): nothing kept, so `fn` is not held for the stream's life.
+  if (!t) return noop;
+  t.addEventListener(type, fn);
+  return () => t.removeEventListener(type, fn);
 }
+
+const noop = () => {};
 
 /** True when the browser says it is offline (undefined navigator.onLine counts as online). */
 export const isOffline = (): boolean => g.navigator?.onLine === false;

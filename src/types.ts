@@ -21,7 +21,11 @@ export type StreamEvent<E extends object = EventMap> = {
   [K in keyof E & string]: { type: K; data: E[K]; id: string };
 }[keyof E & string];
 
-/** Listener for one event type: the decoded value, then the raw event. */
+/**
+ * Listener for one event type: the decoded value, then the raw event. The event is passed only to
+ * listeners that declare it (`(data, event) => …`, `(...args) => …`): `(data) => …` gets none, and
+ * no object is made for it.
+ */
 export type Listener<T, K extends string = string> = (data: T, event: RawEvent & { type: K }) => void;
 
 /** Minimal structural `fetch` type, so tests, polyfills and Node's fetch all fit. */

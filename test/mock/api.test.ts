@@ -56,6 +56,60 @@ describe('once and onAny', () => {
   });
 });
 
+describe('listener arguments', () => {
+  it('the event goes to listeners that declare it (or take ...rest), one object per event; with only (data) => … none is made', async () => {
+    const { fetch } = scripted((s) => void s.event('tick', { n: 1 }, { id: 1 }).event('note', 'hi', { id: 2 }).hang());
+    const stream = createEventStream<Events>(url, { fetch });
+    const seen: unknown[][] = [];
+    stream.on('tick', function (tick) {
+      // biome-ignore lint/complexity/noArguments: what the listener was passed
+      seen.push(['one', tick.n, arguments[1]]);
+    });
+    stream.on('note', (note, event) => seen.push(['two', note, event]));
+    stream.on('note', (...args) => seen.push(['rest', ...args]));
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    stream.close();
+    expect(seen[0]).toEqual(['one', 1, undefined]);
+    expect(seen[1]).toEqual(['two', 'hi', { type: 'note', id: '2', data: '"hi"' }]);
+    expect(seen[2]).toEqual(['rest', 'hi', { type: 'note', id: '2', data: '"hi"' }]);
+    expect(seen[2]![2]).toBe(seen[1]![2]);
+  });
+
+  it('removing the last listener that declares the event stops making it; a throw from (data) => … still names its event', async () => {
+    const { fetch } = scripted(ticks(1, 2));
+    const errors: HandlerError[] = [];
+    const stream = createEventStream<Events>(url, { fetch, onError: (error) => void errors.push(error as HandlerError) });
+    const events: unknown[] = [];
+    const off = stream.on('tick', (_tick, event) => events.push(event));
+    off();
+    off(); // twice: the count must not go below what is registered
+    stream.on('tick', (tick) => {
+      if (tick.n === 2) throw new Error('boom');
+    });
+    stream.on('tick', function (tick) {
+      // biome-ignore lint/complexity/noArguments: what the listener was passed
+      if (tick.n === 1) events.push(arguments[1]);
+    });
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    stream.close();
+    expect(events).toEqual([undefined]);
+    expect(errors[0]).toBeInstanceOf(HandlerError);
+    expect(errors[0]!.event).toEqual({ type: 'tick', id: '2', data: '{"n":2}' });
+  });
+});
+
+describe('async iterators made late', () => {
+  it('an iterator made after a fatal close throws its error; after close() it ends', async () => {
+    const { fetch } = scripted(status(404));
+    const failed = createEventStream(url, { fetch, onError: () => {} });
+    await vi.waitFor(() => expect(failed.state).toBe('closed'));
+    await expect(failed[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'HTTP_STATUS', status: 404 });
+    const closed = createEventStream(url, { fetch: scripted(never).fetch });
+    closed.close();
+    await expect(closed[Symbol.asyncIterator]().next()).resolves.toEqual({ value: undefined, done: true });
+  });
+});
+
 describe('opened()', () => {
   it('resolves once the stream is open, and at once when it already is', async () => {
     const { fetch } = scripted(ticks(1));
