@@ -7,7 +7,7 @@
 //     bench/instructions.mjs "$@" 2>&1 | sed -n 's/.*Collected : //p'; }
 //   echo $(( ($(run dist/index.js on 80000) - $(run dist/index.js on 20000)) / 60000 ))
 //
-// Arguments: <sse-kit bundle> <bare|on|iter> <n> [big|rand] [text|json]. `--single-threaded`
+// Arguments: <sse-kit bundle> <bare|on|iter|es> <n> [big|rand] [text|json]. `--single-threaded`
 // keeps V8's compiler and GC threads out of the count (repeat runs then agree within ~0.3%).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,4 +33,11 @@ if (client === 'bare') {
   if (count !== n) throw new Error(`bare: ${count} of ${n} events`);
 }
 if (client === 'on') await new Promise((resolve) => { let count = 0; const st = kit.createEventStream('http://x.test/', opts); st.on('message', () => { if (++count === n) { st.close(); resolve(); } }); });
+// es: the EventSource class, `onmessage` (text only: the class does not decode). Its drain ends a
+// slice of events after 8 ms by Date.now(), a load-dependent number of events under valgrind, so the
+// clock stands still for this client. Its queue holds up to 1 MiB of events, and V8's time-based GC
+// heuristics then move the count by ±1,000 instructions per event between runs: add `--predictable`
+// after `--single-threaded` (repeat runs then agree within ~20 instructions per event).
+if (client === 'es') Date.now = () => 0;
+if (client === 'es') await new Promise((resolve) => { let count = 0; const es = new kit.EventSource('http://x.test/', { fetch }); es.onmessage = (e) => { parse(e.data); if (++count === n) { es.close(); resolve(); } }; });
 if (client === 'iter') { let count = 0; const st = kit.createEventStream('http://x.test/', opts); for await (const e of st) if (e.type === 'message' && ++count === n) break; }
