@@ -130,12 +130,15 @@ export function createParser(out: ParsedStream, maxEventSize: number, tooLarge: 
           // then flattens), text or JSON; 10-22% more joining an array of the lines, 25-33% with
           // slice + replace(/\ndata: ?/g). And 8% fewer than eventsource-parser 4.1.3 as JSON.
           let value = '';
-          for (let next; isData(text, lf + 1) && (next = text.indexOf('\n', lf + 1)) >= 0; start = lf + 1, lf = next)
+          for (let next = 0; isData(text, lf + 1) && (next = text.indexOf('\n', lf + 1)) >= 0; start = lf + 1, lf = next)
             value += text.slice(text.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, lf + 1);
           value += text.slice(text.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, lf);
           data = data === undefined ? value : `${data}\n${value}`;
           if (data.length > maxEventSize) return fail();
-          if (text.charCodeAt(lf + 1) === 10) dispatch(data), lf++;
+          if (text.charCodeAt(lf + 1) === 10) {
+            dispatch(data);
+            lf++;
+          }
         } else {
           line(text, start, lf);
           if (done) return;
