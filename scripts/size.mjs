@@ -5,7 +5,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /** Budgets in bytes, min+gzip. Subpath entries are measured with the core and peers external. */
-export const BUDGETS = { core: 8600, cdn: 10800 };
+export const BUDGETS = { core: 8700, cdn: 10900 };
 
 /** Subpath entries (`sse-kit/<name>`, built to dist/<name>.js): name → budget. */
 export const SUBPATHS = { react: 2350, vue: 2500, testing: 3950, server: 4250, share: 3300 };

@@ -9,6 +9,13 @@ export interface ParsedStream {
 }
 
 /**
+ * `text[at]` starts a `data:` field. As a helper the LF-only loop below measured no slower than
+ * with it spelled out (small events, parser alone); in line() it cost ~1%, so line() spells it out.
+ */
+const isData = (text: string, at: number) =>
+  text.charCodeAt(at) === 100 && text.charCodeAt(at + 4) === 58 && text.charCodeAt(at + 1) === 97 && text.charCodeAt(at + 2) === 116 && text.charCodeAt(at + 3) === 97;
+
+/**
  * The event stream parser of the HTML spec ("Interpreting an event stream"), fed decoded text in
  * pieces of any size (a line, an event, a CRLF may be cut anywhere). Returns `feed`; after an
  * event's data or an unfinished line exceeds `maxEventSize` characters it calls `tooLarge` once
@@ -72,7 +79,7 @@ export function createParser(out: ParsedStream, maxEventSize: number, tooLarge: 
               ? field(text, start, end, 'retry')
               : -1; // a comment, or a field the spec ignores
     if (at < 0) return;
-    if (text.charCodeAt(at) === 32 && at < end) at++;
+    if (text.charCodeAt(at) === 32) at++; // at <= end, and text[end] is CR or LF
     const value = text.slice(at, end);
     if (c === 100) {
       data = data === undefined ? value : `${data}\n${value}`;
@@ -110,22 +117,28 @@ export function createParser(out: ParsedStream, maxEventSize: number, tooLarge: 
     rest = '';
     let start = 0;
     if (cr < 0) {
-      // LF only, as servers send it: the blank line and a lone `data:` line right before one (the
-      // usual event) are handled here without a call per line. 200k small events in 64 KB reads:
-      // as fast as eventsource-parser 4.1, ~8% behind 3.1 (its events carry the id, no onId);
-      // every line through line() was 20% behind.
+      // LF only, as servers send it: the blank line and `data:` lines (the blank line right after
+      // them too) are handled here without a call per line. 200k small events in 64 KB reads: as
+      // fast as eventsource-parser 4.1, ~8% behind 3.1 (its events carry the id, no onId); every
+      // line through line() was 20% behind.
       while (lf >= 0) {
         if (start === lf) dispatch(data);
-        else if (
-          data === undefined &&
-          // `data:` spelled out: as a helper function or startsWith() it cost ~10% (not inlined)
-          text.charCodeAt(start) === 100 && text.charCodeAt(start + 4) === 58 && text.charCodeAt(start + 1) === 97 && text.charCodeAt(start + 2) === 116 && text.charCodeAt(start + 3) === 97 &&
-          text.charCodeAt(lf + 1) === 10
-        ) {
-          const value = text.slice(text.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, lf);
-          if (value.length > maxEventSize) return fail();
-          dispatch(value);
-          lf++;
+        else if (isData(text, start)) {
+          // Consecutive data lines whose ends are here: each taken with its LF, one string per
+          // line. 16-line events fed alone to the parser (decoding included) took 6% more
+          // instructions with `${data}\n${value}` per line (two cons strings each, which JSON.parse
+          // then flattens), text or JSON; 10-22% more joining an array of the lines, 25-33% with
+          // slice + replace(/\ndata: ?/g). And 8% fewer than eventsource-parser 4.1.3 as JSON.
+          let value = '';
+          for (let next = 0; isData(text, lf + 1) && (next = text.indexOf('\n', lf + 1)) >= 0; start = lf + 1, lf = next)
+            value += text.slice(text.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, lf + 1);
+          value += text.slice(text.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, lf);
+          data = data === undefined ? value : `${data}\n${value}`;
+          if (data.length > maxEventSize) return fail();
+          if (text.charCodeAt(lf + 1) === 10) {
+            dispatch(data);
+            lf++;
+          }
         } else {
           line(text, start, lf);
           if (done) return;

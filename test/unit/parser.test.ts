@@ -43,6 +43,8 @@ const LINES = [
   'retry: 1500', 'retry: 15a', 'retry:', 'retry: -1', 'retry:0', ': comment', ':', 'unknown: field', 'x', '', '', '', '',
 ];
 const ENDS = ['\n', '\r', '\r\n'];
+/** Runs of these (LF-only, so whole pieces take the parser's fast path) make multi-line events. */
+const DATA = ['data: x', 'data:x', 'data', 'data:', 'data:  two', 'data: é€😀', 'data: a:b', 'data:\ufeffy', 'Data: no', 'dat', 'event: tick', 'id: 5'];
 
 describe('the event stream parser', () => {
   it('reports the same ids, events and retries as eventsource-parser on 2,000 random streams cut at random places', () => {
@@ -51,10 +53,13 @@ describe('the event stream parser', () => {
     for (let run = 0; run < 2000; run++) {
       let text = next(8) === 0 ? '\ufeff' : '';
       const lines = 1 + next(40);
-      for (let i = 0; i < lines; i++) text += `${LINES[next(LINES.length)]}${ENDS[next(ENDS.length)]}`;
+      for (let i = 0; i < lines; i++) {
+        if (next(4) === 0) for (let j = next(6); j >= 0; j--) text += `${DATA[next(j ? 7 : DATA.length)]}\n`;
+        text += `${LINES[next(LINES.length)]}${ENDS[next(ENDS.length)]}`;
+      }
       const pieces: string[] = [];
       for (let at = 0; at < text.length; ) {
-        const size = next(3) === 0 ? text.length : next(6);
+        const size = next(3) === 0 ? text.length : next(2) ? next(6) : next(60);
         pieces.push(text.slice(at, at + size));
         at += size;
       }
