@@ -6,8 +6,8 @@ import type { EventMap, Listener, StreamEvent, StreamOptions, StreamRole, Stream
 
 /**
  * A server-sent event stream that stays connected. Create it with {@link createEventStream}.
- * It holds the consumers (listeners, async iterators); its connection (connection.ts) holds the
- * state machine.
+ * The public face of two parts: its consumers and how events reach them (delivery.ts), and its
+ * connection, the state machine (connection.ts).
  */
 export class EventStream<E extends object = EventMap> {
   readonly #delivery: Delivery;
